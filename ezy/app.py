@@ -1,0 +1,62 @@
+"""The Starlette application: routes, middleware, error handlers, and the lifespan of the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+
+from ezy.config import Settings
+from ezy.errors import EzyError
+from ezy.rest import api_keys, health
+from ezy.rest.auth import ApiKeyAuthMiddleware
+from ezy.rest.middleware import RequestIdMiddleware
+from ezy.rest.problems import ezy_error_handler, http_error_handler, unexpected_error_handler
+from ezy.runtime import Runtime
+
+log = logging.getLogger("ezy.app")
+# A background role started with the app (`ezy up`): given the runtime, runs until cancelled.
+Role = Callable[[Runtime], Awaitable[None]]
+
+
+def api_routes() -> list[BaseRoute]:
+    return [*api_keys.routes]
+
+
+def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()) -> Starlette:
+    settings = settings or Settings.from_env()
+    runtime = Runtime(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with runtime:
+            tasks = [asyncio.create_task(role(runtime)) for role in roles]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    routes: list[BaseRoute] = [*health.routes, Mount("/api/v1", routes=api_routes())]
+    if settings.metrics_enabled:
+        routes.append(health.metrics_route)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyAuthMiddleware)],
+        exception_handlers={
+            EzyError: ezy_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.runtime = runtime
+    return app

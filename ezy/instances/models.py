@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import VersionedConfig
+
+
+class Instance(VersionedConfig):
+    name = fields.CharField(max_length=200)
+    # RESTRICT: a profile or mapping still used by an instance cannot be deleted (409 at the API).
+    source_profile = fields.ForeignKeyField(
+        "models.ConnectionProfile", related_name="source_of", on_delete=fields.RESTRICT
+    )
+    target_profile = fields.ForeignKeyField(
+        "models.ConnectionProfile", related_name="target_of", on_delete=fields.RESTRICT
+    )
+    mapping = fields.ForeignKeyField(
+        "models.MappingConfiguration", related_name="instances", on_delete=fields.RESTRICT
+    )
+    options: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    status = fields.CharField(max_length=16, default="inactive")
+    # Incremental cursor: moved only by the runner's checkpoint, never by a config write.
+    cursor = fields.TextField(null=True)
+    cursor_updated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "instances"
+        unique_together = (("tenant_id", "name"),)
+        indexes = (("tenant_id", "created_at"), ("tenant_id", "status"))

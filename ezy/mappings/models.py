@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import VersionedConfig
+
+
+class MappingConfiguration(VersionedConfig):
+    name = fields.CharField(max_length=200)
+    document: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+
+    class Meta:
+        table = "mapping_configurations"
+        unique_together = (("tenant_id", "name"),)
+        indexes = (("tenant_id", "created_at"),)

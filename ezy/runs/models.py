@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import TenantOwned
+
+
+class SyncLog(TenantOwned):
+    """One run. `instance_id` is a plain column so run history outlives a deleted instance."""
+
+    instance_id = fields.UUIDField(db_index=True)
+    correlation_id = fields.UUIDField(unique=True)
+    trigger = fields.CharField(max_length=16)
+    status = fields.CharField(max_length=16, default="queued")
+    total = fields.IntField(default=0)
+    success = fields.IntField(default=0)
+    failed = fields.IntField(default=0)
+    skipped = fields.IntField(default=0)
+    stages: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
+    attempt = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+    # What the run was asked to do beyond the instance (replayed dead letters, pushed delivery).
+    request: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+
+    class Meta:
+        table = "sync_logs"
+        indexes = (
+            ("tenant_id", "created_at"),
+            ("tenant_id", "instance_id", "created_at"),
+            ("tenant_id", "status"),
+            ("tenant_id", "trigger"),
+            ("status", "heartbeat_at"),
+        )
+
+
+class EntityError(TenantOwned):
+    sync_log = fields.ForeignKeyField("models.SyncLog", related_name="entity_errors", on_delete=fields.CASCADE)
+    entity_key = fields.CharField(max_length=500, null=True)
+    stage = fields.CharField(max_length=16)
+    code = fields.CharField(max_length=64)
+    message = fields.TextField()
+    details: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    dead_letter_id = fields.UUIDField(null=True)
+
+    class Meta:
+        table = "entity_errors"
+        indexes = (("sync_log_id", "created_at"), ("tenant_id", "stage", "code"))

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import VersionedConfig
+
+
+class Schedule(VersionedConfig):
+    instance = fields.ForeignKeyField(
+        "models.Instance", related_name="schedules", on_delete=fields.RESTRICT
+    )
+    cron = fields.CharField(max_length=120)
+    timezone = fields.CharField(max_length=64, default="UTC")
+    enabled = fields.BooleanField(default=True)
+    overlap_policy = fields.CharField(max_length=16, default="skip")
+    # The scheduler claims due rows by next_run_at; the index keeps that scan cheap.
+    next_run_at = fields.DatetimeField(null=True, db_index=True)
+    last_run_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "schedules"
+        indexes = (("tenant_id", "created_at"), ("enabled", "next_run_at"))

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import TenantOwned, VersionedConfig
+
+
+class WebhookEndpoint(VersionedConfig):
+    instance = fields.ForeignKeyField(
+        "models.Instance", related_name="webhook_endpoints", on_delete=fields.RESTRICT
+    )
+    provider = fields.CharField(max_length=16)
+    secret_encrypted = fields.TextField()
+    topics: list = fields.JSONField(default=list)  # type: ignore[assignment]
+    enabled = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "webhook_endpoints"
+        indexes = (("tenant_id", "created_at"),)
+
+
+class WebhookDelivery(TenantOwned):
+    """Stored before the receiver answers: the payload survives a Redis or worker crash."""
+
+    endpoint = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    received_at = fields.DatetimeField(auto_now_add=True)
+    topic = fields.CharField(max_length=120, null=True)
+    external_id = fields.CharField(max_length=200, null=True)
+    # Set on the first delivery of an external id only: the unique index makes dedup race-free
+    # across API processes, while repeats are still recorded (with this left null).
+    dedup_key = fields.CharField(max_length=300, null=True, unique=True)
+    status = fields.CharField(max_length=16, default="accepted")
+    payload: object = fields.JSONField(null=True)
+    sync_log_id = fields.UUIDField(null=True)
+    processed_at = fields.DatetimeField(null=True)
+    error = fields.TextField(null=True)
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (("endpoint_id", "received_at"), ("endpoint_id", "external_id"), ("status", "received_at"))
