@@ -14,19 +14,17 @@ from starlette.routing import BaseRoute, Mount
 
 from ezy.config import Settings
 from ezy.errors import EzyError
-from ezy.rest import api_keys, health
+from ezy.rest import health, openapi
 from ezy.rest.auth import ApiKeyAuthMiddleware
 from ezy.rest.middleware import RequestIdMiddleware
 from ezy.rest.problems import ezy_error_handler, http_error_handler, unexpected_error_handler
+from ezy.rest.routes import api_routes
 from ezy.runtime import Runtime
+from schema.app import graphql_routes
 
 log = logging.getLogger("ezy.app")
 # A background role started with the app (`ezy up`): given the runtime, runs until cancelled.
 Role = Callable[[Runtime], Awaitable[None]]
-
-
-def api_routes() -> list[BaseRoute]:
-    return [*api_keys.routes]
 
 
 def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()) -> Starlette:
@@ -44,7 +42,12 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    routes: list[BaseRoute] = [*health.routes, Mount("/api/v1", routes=api_routes())]
+    routes: list[BaseRoute] = [
+        *health.routes,
+        *openapi.routes,
+        *graphql_routes(),
+        Mount("/api/v1", routes=api_routes()),
+    ]
     if settings.metrics_enabled:
         routes.append(health.metrics_route)
     app = Starlette(

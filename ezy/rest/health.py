@@ -29,8 +29,9 @@ async def readyz(request: Request) -> Response:
     except Exception as exc:
         checks["redis"] = f"unavailable ({type(exc).__name__})"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 async def metrics(request: Request) -> Response:

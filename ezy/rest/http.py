@@ -40,7 +40,9 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> Any:
 async def json_object(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
     body = await json_body(request, allow_empty=allow_empty)
     if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", errors=[FieldError("", "expected an object")])
+        raise ValidationFailed(
+            "the body must be a JSON object", errors=[FieldError("", "expected an object")]
+        )
     return body
 
 
@@ -64,8 +66,14 @@ def page_request(request: Request) -> PageRequest:
     return PageRequest.from_query(request.query_params)
 
 
-def ok(body: Any, *, status: int = 200, version: int | None = None, location: str | None = None,
-       headers: dict[str, str] | None = None) -> JSONResponse:
+def ok(
+    body: Any,
+    *,
+    status: int = 200,
+    version: int | None = None,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     out = dict(headers or {})
     if version is not None:
         out["ETag"] = etag(version)

@@ -26,10 +26,20 @@ STATUS: dict[type[errors.EzyError], int] = {
     errors.VersionRequired: 428,
     errors.RateLimited: 429,
 }
-TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
-          409: "Conflict", 412: "Precondition failed", 413: "Content too large",
-          415: "Unsupported media type", 422: "Validation failed", 428: "Precondition required",
-          429: "Too many requests", 500: "Internal server error"}
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+}
 
 
 class ProblemResponse(JSONResponse):
@@ -104,5 +114,6 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
     # Logged with the request id; the client gets the id to quote, never the trace.
     request_id = request_id_var.get()
     log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
-    return problem(500, f"An unexpected error occurred (request id {request_id}).",
-                   extra={"requestId": request_id})
+    return problem(
+        500, f"An unexpected error occurred (request id {request_id}).", extra={"requestId": request_id}
+    )
