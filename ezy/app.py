@@ -16,7 +16,7 @@ from ezy.config import Settings
 from ezy.errors import EzyError
 from ezy.rest import health, openapi
 from ezy.rest.auth import ApiKeyAuthMiddleware
-from ezy.rest.middleware import RequestIdMiddleware
+from ezy.rest.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from ezy.rest.problems import ezy_error_handler, http_error_handler, unexpected_error_handler
 from ezy.rest.routes import api_routes
 from ezy.runtime import Runtime
@@ -27,6 +27,11 @@ log = logging.getLogger("ezy.app")
 Role = Callable[[Runtime], Awaitable[None]]
 
 
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background role stopped", exc_info=task.exception())
+
+
 def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()) -> Starlette:
     settings = settings or Settings.from_env()
     runtime = Runtime(settings)
@@ -35,6 +40,8 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with runtime:
             tasks = [asyncio.create_task(role(runtime)) for role in roles]
+            for task in tasks:
+                task.add_done_callback(_report_crash)
             try:
                 yield
             finally:
@@ -52,14 +59,17 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
         routes.append(health.metrics_route)
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyAuthMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(ApiKeyAuthMiddleware),
+        ],
         exception_handlers={
             EzyError: ezy_error_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.runtime = runtime
     return app

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from arq.connections import ArqRedis
 from arq.worker import Worker
 
 from ezy.queue import QUEUE_NAME, open_pool
@@ -16,11 +17,10 @@ log = logging.getLogger("ezy.worker")
 FUNCTIONS: list[Any] = [jobs.noop]
 
 
-def build_worker(runtime: Runtime, *, burst: bool = False, handle_signals: bool = False) -> Worker:
-    assert runtime.redis_settings is not None
+def build_worker(runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handle_signals: bool = False) -> Worker:
     return Worker(
         functions=FUNCTIONS,
-        redis_settings=runtime.redis_settings,
+        redis_pool=pool,
         queue_name=QUEUE_NAME,
         poll_delay=runtime.settings.worker_poll_delay,
         handle_signals=handle_signals,
@@ -36,8 +36,7 @@ async def run_worker(runtime: Runtime) -> None:
     """The worker role inside a running loop (`ezy up`, `ezy worker`); stops when cancelled."""
     assert runtime.redis_settings is not None
     # arq's Worker.close() closes the pool it was given, so it gets its own.
-    worker = build_worker(runtime)
-    worker.pool = await open_pool(runtime.redis_settings)
+    worker = build_worker(runtime, await open_pool(runtime.redis_settings))
     try:
         await worker.async_run()
     except asyncio.CancelledError:

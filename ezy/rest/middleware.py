@@ -5,9 +5,12 @@ import uuid
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ezy.errors import PayloadTooLarge
 from ezy.logs import request_id_var
+from ezy.rest.problems import problem
 
 REQUESTS = Counter("ezy_http_requests_total", "HTTP requests", ["method", "status"])
 LATENCY = Histogram("ezy_http_request_seconds", "HTTP request latency", ["method"])
@@ -26,6 +29,8 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # Also on the scope: the 500 handler runs outside this middleware, after the reset below.
+        scope["ezy.request_id"] = request_id
         started = time.perf_counter()
         status = 500
 
@@ -42,3 +47,37 @@ class RequestIdMiddleware:
             REQUESTS.labels(scope["method"], str(status)).inc()
             LATENCY.labels(scope["method"]).observe(time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+class BodyLimitMiddleware:
+    """413 problem+json for bodies over the limit, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise PayloadTooLarge(self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return f"the request body exceeds {self.max_body_bytes} bytes"
+
+    def _too_large(self) -> Response:
+        return problem(413, self._detail())

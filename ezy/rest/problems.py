@@ -112,7 +112,7 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     # Logged with the request id; the client gets the id to quote, never the trace.
-    request_id = request_id_var.get()
+    request_id = str(request.scope.get("ezy.request_id", request_id_var.get()))
     log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
     return problem(
         500, f"An unexpected error occurred (request id {request_id}).", extra={"requestId": request_id}

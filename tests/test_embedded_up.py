@@ -1,0 +1,55 @@
+"""`ezy up` on a fresh directory: SQLite, embedded Redis, migrations, and the key from `ezy tenants create`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EZY_")}
+    env.update(EZY_PORT=str(port))
+    cli = [sys.executable, "-m", "ezy.cli"]
+    created = json.loads(
+        subprocess.run([*cli, "tenants", "create", "acme", "--json"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, check=True, timeout=60).stdout
+    )
+    server = subprocess.Popen([*cli, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ezy up did not become ready"
+            time.sleep(0.2)
+        listed = httpx.get(f"{base}/api/v1/api-keys", headers={"Authorization": f"ApiKey {created['apiKey']}"})
+        assert listed.status_code == 200
+        assert created["apiKey"].startswith(listed.json()["items"][0]["prefix"])
+        assert (tmp_path / "ezy.db").exists() and (tmp_path / ".ezy" / "secret.key").exists()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    # uvicorn re-raises the SIGTERM it handled once shutdown is complete.
+    assert server.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output and "Traceback" not in output
+    assert created["apiKey"] not in output
