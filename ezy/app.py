@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,7 +25,7 @@ from schema.app import graphql_routes
 
 log = logging.getLogger("ezy.app")
 # A background role started with the app (`ezy up`): given the runtime, runs until cancelled.
-Role = Callable[[Runtime], Awaitable[None]]
+Role = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

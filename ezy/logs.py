@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
+from typing import Any
 from contextvars import ContextVar
 
 import structlog
@@ -10,7 +12,7 @@ import structlog
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
-def _add_request_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+def _add_request_id(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     event.setdefault("request_id", request_id_var.get())
     return event
 

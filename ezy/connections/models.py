@@ -8,10 +8,10 @@ from ezy.base_model import VersionedConfig
 class ConnectionProfile(VersionedConfig):
     name = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=32)
-    config: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    config: dict = fields.JSONField(default=dict)
     # Fernet token of the JSON secrets object; never leaves the service layer decrypted.
     secrets_encrypted = fields.TextField(default="")
-    secret_keys: list = fields.JSONField(default=list)  # type: ignore[assignment]
+    secret_keys: list = fields.JSONField(default=list)
 
     class Meta:
         table = "connection_profiles"

@@ -17,7 +17,7 @@ class DeadLetter(TenantOwned):
     payload: object = fields.JSONField(null=True)
     status = fields.CharField(max_length=16, default="pending")
     attempts = fields.IntField(default=1)
-    history: list = fields.JSONField(default=list)  # type: ignore[assignment]
+    history: list = fields.JSONField(default=list)
     resolved_by_sync_log_id = fields.UUIDField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

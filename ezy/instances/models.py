@@ -1,23 +1,30 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
 
 
+if TYPE_CHECKING:
+    from ezy.connections.models import ConnectionProfile
+    from ezy.mappings.models import MappingConfiguration
+
+
 class Instance(VersionedConfig):
     name = fields.CharField(max_length=200)
     # RESTRICT: a profile or mapping still used by an instance cannot be deleted (409 at the API).
-    source_profile = fields.ForeignKeyField(
+    source_profile: fields.ForeignKeyRelation[ConnectionProfile] = fields.ForeignKeyField(
         "models.ConnectionProfile", related_name="source_of", on_delete=fields.RESTRICT
     )
-    target_profile = fields.ForeignKeyField(
+    target_profile: fields.ForeignKeyRelation[ConnectionProfile] = fields.ForeignKeyField(
         "models.ConnectionProfile", related_name="target_of", on_delete=fields.RESTRICT
     )
-    mapping = fields.ForeignKeyField(
+    mapping: fields.ForeignKeyRelation[MappingConfiguration] = fields.ForeignKeyField(
         "models.MappingConfiguration", related_name="instances", on_delete=fields.RESTRICT
     )
-    options: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    options: dict = fields.JSONField(default=dict)
     status = fields.CharField(max_length=16, default="inactive")
     # Incremental cursor: moved only by the runner's checkpoint, never by a config write.
     cursor = fields.TextField(null=True)

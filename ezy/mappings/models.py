@@ -7,7 +7,7 @@ from ezy.base_model import VersionedConfig
 
 class MappingConfiguration(VersionedConfig):
     name = fields.CharField(max_length=200)
-    document: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    document: dict = fields.JSONField(default=dict)
 
     class Meta:
         table = "mapping_configurations"

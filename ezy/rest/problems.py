@@ -75,7 +75,7 @@ def unauthorized(detail: str) -> ProblemResponse:
 def status_of(exc: errors.EzyError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 

@@ -16,14 +16,14 @@ class SyncLog(TenantOwned):
     success = fields.IntField(default=0)
     failed = fields.IntField(default=0)
     skipped = fields.IntField(default=0)
-    stages: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    stages: dict = fields.JSONField(default=dict)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     heartbeat_at = fields.DatetimeField(null=True)
     attempt = fields.IntField(default=0)
     error = fields.TextField(null=True)
     # What the run was asked to do beyond the instance (replayed dead letters, pushed delivery).
-    request: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    request: dict = fields.JSONField(default=dict)
 
     class Meta:
         table = "sync_logs"
@@ -37,12 +37,14 @@ class SyncLog(TenantOwned):
 
 
 class EntityError(TenantOwned):
-    sync_log = fields.ForeignKeyField("models.SyncLog", related_name="entity_errors", on_delete=fields.CASCADE)
+    sync_log: fields.ForeignKeyRelation[SyncLog] = fields.ForeignKeyField(
+        "models.SyncLog", related_name="entity_errors", on_delete=fields.CASCADE
+    )
     entity_key = fields.CharField(max_length=500, null=True)
     stage = fields.CharField(max_length=16)
     code = fields.CharField(max_length=64)
     message = fields.TextField()
-    details: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    details: dict = fields.JSONField(default=dict)
     dead_letter_id = fields.UUIDField(null=True)
 
     class Meta:

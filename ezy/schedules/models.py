@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
 
 
+if TYPE_CHECKING:
+    from ezy.instances.models import Instance
+
+
 class Schedule(VersionedConfig):
-    instance = fields.ForeignKeyField(
+    instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
         "models.Instance", related_name="schedules", on_delete=fields.RESTRICT
     )
     cron = fields.CharField(max_length=120)

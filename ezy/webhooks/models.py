@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 
 from ezy.base_model import TenantOwned, VersionedConfig
 
 
+if TYPE_CHECKING:
+    from ezy.instances.models import Instance
+
+
 class WebhookEndpoint(VersionedConfig):
-    instance = fields.ForeignKeyField(
+    instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
         "models.Instance", related_name="webhook_endpoints", on_delete=fields.RESTRICT
     )
     provider = fields.CharField(max_length=16)
     secret_encrypted = fields.TextField()
-    topics: list = fields.JSONField(default=list)  # type: ignore[assignment]
+    topics: list = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
 
     class Meta:
@@ -22,7 +28,7 @@ class WebhookEndpoint(VersionedConfig):
 class WebhookDelivery(TenantOwned):
     """Stored before the receiver answers: the payload survives a Redis or worker crash."""
 
-    endpoint = fields.ForeignKeyField(
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
     received_at = fields.DatetimeField(auto_now_add=True)
