@@ -19,6 +19,10 @@ class DeadLetter(TenantOwned):
     attempts = fields.IntField(default=1)
     history: list = fields.JSONField(default=list)
     resolved_by_sync_log_id = fields.UUIDField(null=True)
+    # Set when a replay claims the message (status "replaying"): the replay run picks its
+    # messages by this id, and the stage it re-enters at (normalize for an edited payload).
+    replay_sync_log_id = fields.UUIDField(null=True, db_index=True)
+    replay_stage = fields.CharField(max_length=16, null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -22,6 +22,8 @@ class SyncLog(TenantOwned):
     heartbeat_at = fields.DatetimeField(null=True)
     attempt = fields.IntField(default=0)
     error = fields.TextField(null=True)
+    # How this run met another run of its instance: "waited" (queued behind it) or "skipped".
+    overlap = fields.CharField(max_length=16, null=True)
     # What the run was asked to do beyond the instance (replayed dead letters, pushed delivery).
     request: dict = fields.JSONField(default=dict)
 

@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS "sync_logs" (
     "heartbeat_at" TIMESTAMP,
     "attempt" INT NOT NULL,
     "error" TEXT,
+    "overlap" VARCHAR(16),
     "request" JSON NOT NULL
 ) /* One run. `instance_id` is a plain column so run history outlives a deleted instance. */;
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__e43aef" ON "sync_logs" ("tenant_id");
@@ -148,9 +149,12 @@ CREATE TABLE IF NOT EXISTS "dead_letters" (
     "attempts" INT NOT NULL,
     "history" JSON NOT NULL,
     "resolved_by_sync_log_id" CHAR(36),
+    "replay_sync_log_id" CHAR(36),
+    "replay_stage" VARCHAR(16),
     "updated_at" TIMESTAMP NOT NULL
 ) /* A failed record with the payload as it entered the failing stage. */;
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__9b348b" ON "dead_letters" ("tenant_id");
+CREATE INDEX IF NOT EXISTS "idx_dead_letter_replay__d65f3e" ON "dead_letters" ("replay_sync_log_id");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__208ed0" ON "dead_letters" ("tenant_id", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__e00f81" ON "dead_letters" ("tenant_id", "status", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__1f06a6" ON "dead_letters" ("tenant_id", "instance_id", "status");
@@ -315,6 +319,7 @@ CREATE TABLE IF NOT EXISTS "sync_logs" (
     "heartbeat_at" TIMESTAMPTZ,
     "attempt" INT NOT NULL,
     "error" TEXT,
+    "overlap" VARCHAR(16),
     "request" JSONB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__e43aef" ON "sync_logs" ("tenant_id");
@@ -355,9 +360,12 @@ CREATE TABLE IF NOT EXISTS "dead_letters" (
     "attempts" INT NOT NULL,
     "history" JSONB NOT NULL,
     "resolved_by_sync_log_id" UUID,
+    "replay_sync_log_id" UUID,
+    "replay_stage" VARCHAR(16),
     "updated_at" TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__9b348b" ON "dead_letters" ("tenant_id");
+CREATE INDEX IF NOT EXISTS "idx_dead_letter_replay__d65f3e" ON "dead_letters" ("replay_sync_log_id");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__208ed0" ON "dead_letters" ("tenant_id", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__e00f81" ON "dead_letters" ("tenant_id", "status", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_dead_letter_tenant__1f06a6" ON "dead_letters" ("tenant_id", "instance_id", "status");
@@ -429,70 +437,71 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXWtz2zYW/SsYfUp3FDeWH+10M5mRHWfjTWJ3bGXbaZOhYRKSMKYIFgRtq9389wJ8SC"
-    "QI0qQsUiSLL3EE4PJxLh73nnsB/jVYEAvZ3t7YxR/QcvAT+GvgwAXi/5FqhmAAXXddLgoY"
-    "vLWDptDFxh1aBoXw1mMUmoyXT6HtIV5kIc+k2GWYOKL1GPC2AHvgBv25NF67FE3x4xvjtY"
-    "dMitibm38D4thLwOYIhHUAOhaA4Pr9+OXo6BiQaVD3MCc2Ci4FKQIeIxRZe+IJLGLyR8DO"
-    "rO6bfXG+OFeEQfFivA65XtCWkgfwwuMoAmx9F1xuQe5RWEdsK7rP93PozQEj4Ib/vsfE94"
-    "x/3QDfYdj+4qzL7qGNLSMovhkCjwDTxshhHjChw+9k24BfmwLLFy/Mn3vGseevgigmIRq+"
-    "g//wkcHIDPEHoByT37/yYuxY6BF54ufvA4Yc6DADW0KA4wIZsgzIBl9FS/fOmGJkW6nOET"
-    "YNyg22dIOyz5/P374LWgol3Bomsf2Fs27tLtmcOKvmvo+tPSEj6mbIQVTcNtFtHN+2ox4W"
-    "F4UvwwsY9dHqLax1gYWm0LdF5xu8nvqOGagmuJP45/BN9GiJZoZxcTkxrs8mhjHI9FXxCF"
-    "KPiopM4oh+jrkqBDDfwuuuAQlKB+IGp+/HVy8Ojr8LICAem9GgMoBr8C0QhAyGooE+1iin"
-    "9FIW7JTQNjGPCwpAj/FqGcJrRBOdOwPpW17D8AKpYU1LSrhakehe/J/t4LueQBsAeMBf0L"
-    "rkk2Gk2ALAJ+efzq4n408/i9stPO8PO8BvPDkTNaOgdCmVvgj1Q/j8FC4aq4uAX84n74H4"
-    "CX67vDiTtbhqN/ltIJ4J+owYDnkwoJXog3FpjFpK68HfjL5P55CqdR23l7TM0eqiXhfw0b"
-    "CRM2Nz/nP06lWBYv83vgoGE28laesiqhqFdelRFa5oVRBeS2wH46fXg8YQPhiVAPhglIuv"
-    "qErDy80OQ1gLVQBOyvSwGx8flgD5+DAXZFGVBhk9upjPOBusDGnJLawMUd9tC/IdWQhiTA"
-    "pXAht6zPC9jSwAWVZrus2a5g4UudtIz2lJreU2a3nlJ29kgsiiGy2UsnZ7bYqsQNvEJlEK"
-    "bwXzntsmKjao6qyWdw09v7VtfhOk2/QuQQiJglto3j1AahmZGjIieW2zVYvRQi6BDpwFSh"
-    "JoiueMiN9JwCMNFJRwVDMsooRDFqocI5yv2afJS81Q7pSh3C2z0qKlthZeRbOV+ej3i61s"
-    "yZx/ShwHBVPSz5RMcfDqmek/26hwJTBXzbmlHbSvYVWQYljBE38tH+caAqnyjsvp8JcOf+"
-    "nwl15QOrmgJLV+j6gn0Mio/Nxham0nJCRV49Dwr0O5+3Vpdiae4OVo//CHwx8Pjg9/5E2C"
-    "p1yV/FCg7POLiTSIfNfacBClJfUgassgUrji0dO3xdPZtV7r93UCi6sCvnH7HuK7fdqW32"
-    "6KZ1l4/3t9eZGz3q8k5GkKmwz8H9jYq20hSNiutz62GXa8PXHbXZivAqHUDBXD/OLT+FdZ"
-    "A6cfL0/kqUdc4ERSR5h86BnIMenSFeBlNDNBjzlrs1K4uVEw2IESJme/ToqVsFoqPl5e/C"
-    "duLmtGpYRV3mrZgSGJtWN0iPt1enRU4D8SGiQ+NZFBpln9nUSi7z5cITtI0FUoK+Izzvnb"
-    "Qsfsor31Le6dcanKcmGQzniP1TBlYaqTS/sEXZc/1GmwkPoURg+dodOU7YZFjNoilDDMpE"
-    "j7SDXNnmn2TLNnmj1rseOv2TPNnulBpNmzmvVaP3vGH8JfIEcxpvI92aRMO9zYzpM8G7mx"
-    "OHKsFDSE9s/q889WeCl8siSW+X5YSnGtcr0y+Qz8QZnvaZ9M+2TaJ9M+WavNSe2TaZ9MDy"
-    "Ltk9Ws1/p9MuKuePmyLllCRHtkW/HIUhHf0Aiu0OXXEg0G2LHD3Qh8j+qCPd31949L9Px9"
-    "eZpad3xRJZlkPvUIzcKcn9KwlujDbsCmExlC9IzNF3HlBfS+wPYs3VkDOA4BV/Mk01L1up"
-    "JtUW0FXzLKJ4l2qVTEVimsIZYgjnJRNoNYKawhVvHOeZ06C/c7QhGeOR/QMgA9yXyqeWbl"
-    "9q9uIp0hnHkxhQ8relQ9qDkkHAjEAlCu+FR+dX46GRR0cw16JdCVw7wE6NHqtgW081Kyeg"
-    "p42izIQbpUQqY5R5ZvPzeSdR1dpkeQpzrqA7qdE3JnIMdyCY5OSdgcrl/Cy51FV+sTanXG"
-    "/1a9TBH/S/bA/PhfqrvXesrFE6E+XscfKYwUcifboL6jMzCbMm51tE9H+1owh3Y0UKGjfT"
-    "rapwdRA9E+k6pGUH7oI27fw2jf/qhMtI+3yg96jDLRPtHj/yROpYhqUqbBANPnyWkzsaUa"
-    "TmleW7qSw0SIjaCjxjkhJcF8y8Xqwjk2r5q1pk4uLz+mpqSTczmG9PnTyRnv3wHsvBEOXf"
-    "3sQiG+LGJD13CJjc1llY6dlWywe3t32O1q7DTpvlVcnCXRRuJ3LfEgWr4WZy3a4CjxzdQs"
-    "ieowbZv1HGeIV+QAJDEd4ioOceEEof9M5r+HmyiGEtsvda7KdH+dnOyZwzBbnlFK6EBByy"
-    "arh0XMLAoaGki0bIKd9ZaOadhkVnIrxizoXyZ/bs3Rao62CxaW5mj/wfRSGY42mnHvUCU/"
-    "MS3Vh+TPtIN4VCqv/Kggr/wom1e+WkAqZDHP+pq5X0P6sliWK6Abt+8huNvn7xbI85S9Nz"
-    "85PCHSC4ibTg+3EIPYrrQNJSGit6EUK2SDbSgWNwL4GGMM0Yp2Z1byGcZnyxbOLaVwpx2x"
-    "0snbaTFNuDyRUxzBtQXC5Zpf6mN4pW4i+3QOcbpvpfiW0/H16fjt2a7olhh8VQbcWi8FCX"
-    "DRq5WjWAaXDgLUd/bATYKDugHYAxC4NocQhCNSfOaetwNzvsoQugTEZza+R6JZCJ0F4gsE"
-    "n7hP6qq2mzw7SS9VKZFwpc7uyFTwd57N+KMENeutinMEKbvlF9Q5gE0tQJpf0vxSC5akHv"
-    "NLXYikdXAsEUqj/QUVgc1KNrs2tB7aeHHOYFqQDrYW6QXTUTdT15HzHHhTH8XP0jmQGWFQ"
-    "8bHh3NTrVfvmEq9f1QXtlhOvPd80kafosLlgJiQ0nDKcU4iVqaC5aK4FNJiZvnmHXbcSmg"
-    "kJDWcGThFyq/ZdmZWEpty3TrlzcOlmPmNaUmdbtjnbcood7M03UrMkqvXcZj2nCM6KipZl"
-    "tabbrGnIGFq4CiXnWiUJCW2VyFYJijNny+ZerAT6kJrVdOIFRfy1vUqfZEiIaCtwK1ZgJo"
-    "pd5hybTPq4tNewwuEsUsp6xxi8nRzM8hZB62OQ5DJQBKYTtcOi2HQiV6ZkeHoMQoIAUGQS"
-    "aoEHzOaAzRFw4dIm0ALQA5gB3jkQ5a1EjRDg+IHAecvGordyxe0GntcMaJX4dG4IWm9m0M"
-    "HmXgfIdLBZB5tbGWxui+mskzN3DqveD6L3gzQCrt4P0gNaQu/Ua2ynXuTmVWGAEiLPYoBa"
-    "BvYOAn5dSA1ykWNFR1Z3cWmMyPYqGS1JEX00o0zQR5sRqkwYCZF2UMbifp2mjNMcvkfse+"
-    "7G3y6NDd2Xgkvo3Xv6ZNJ+sy2KKO8qflAyLFNnqCE6Ov8tElu/6HKgiDfITYZFQYf4ZH8r"
-    "bI1LHg0/uOZTOLLALZryv0EcgCITiUsA6HgPiHo/peIGnk/vo81qV8jCHiAUPBB6x9ubFH"
-    "rzbCiiljuUCU3EHzmIprzorsmz61P13O1D1IG2+Cnta0uJ6kiDjjToSIOONLR47SsTaUjO"
-    "aRXVLolqvXdJ74y42KxCT6wE+ke91XIce9KOqACzJNY/sGv50rWFLN+tyiinhLYC9E53ja"
-    "ZhPigF80EBzAfKg9+6QGpC00Qu6+6OR83a74y133WCQHfwr+BZuJSITaQbGZmyrN4u0R4i"
-    "LWtV6vz+ZgPpKeaq7Gwliel0puKz5lDis6ZpiCufNdffD6UOpTPnpD7WpjPnZCXkU+5JPT"
-    "1Nuac+prurj7FqVlqz0pqV1qx0iw1J/cFV/cFVPYga+OAqd53vsVXtBLikTC+Sm2s/Ag7x"
-    "dYZx48+ky5hzLOv8qmR7AXrTjnAQm6p02NFaQucsbp1F1d/IfQr2LX4jV28V1F94bBja2r"
-    "/wmAzsJvMYpdmkwikYiiTKnmBf60kY5xZauIRxC2V5FZwgMVCwZdlGwyK+DK+bG+GxFCVz"
-    "VCfidApMPRYljAJGAATRiTXh0RbQATeJx3nJR+XNkDdxbbhEFpgSCkaHQJGduuVrKzg8+d"
-    "wKk7jBFCDyD75KBJ9m8TSLp1k8zeK1mIAow+Kt5rjS2UKxQC+84Aby3ipmvD0n1+0fiG60"
-    "/Btz6M2rwCzL9RDv7R/EEGYKGurDLvLPAE9LNUf914n0ltl/PqG7/A4KWIvOgVzL6ITCZ1"
-    "Bhjy7m1RsYPmnJZgyflhiWbbJzctPeWrKBdIwoNucDhVse1QyLfHG4blNnwkolfzZ3rle6"
-    "VoopPurFz/NjWz+/57uvucHzfIslP3reB2NldHRUxjg8Oso3DkWddPQIH1QVEI6a9xDd/V"
-    "Km936B6b2fNb35HRlS5VzmmywJkeZjeh03WXa6mH37G3qhtwQ="
+    "eJztXW1z2zYS/isYfUpvFDeWX9rpZTIjO87Fl8Tu2Mq10yZDwyQkYUwRLAjaVnv57wX4Ip"
+    "EgSJOySJEsvjQ1gCWpZ/Gy++wC+GuwIBayvb2xiz+g5eAn8NfAgQvE/0eqGYIBdN11uShg"
+    "8NYOmkIXG3doGRTCW49RaDJePoW2h3iRhTyTYpdh4ojWY8DbAuyBG/Tn0njtUjTFj2+M1x"
+    "4yKWJvbv4NiGMvAZsjENYB6FgAguv345ejo2NApkHdw5zYKHgUpAh4jFBk7YkvsIjJPwE7"
+    "s7pf9sX54lwRBsUP43XI9YK2lDyAFx5HEWDru+BxC3KPwjpiW9F7vp9Dbw4YATf873tMfM"
+    "/41w3wHYbtL8667B7a2DKC4psh8AgwbYwc5gETOvxNtg34symwfPGD+XfPOPb8pyCKSYiG"
+    "7+A/fGQwMkP8AyjH5PevvBg7FnpEnvjz9wFDDnSYgS0hwHGBDFkGZIOvoqV7Z0wxsq1U5w"
+    "ibBuUGW7pB2efP52/fBS2FEm4Nk9j+wlm3dpdsTpxVc9/H1p6QEXUz5CAqXpvoNo5v21EP"
+    "i4vCH8MLGPXR6ldY6wILTaFvi843eD31HTNQTfAm8Z/DN9GnJZoZxsXlxLg+mxjGINNXxS"
+    "dIPSoqMokj+jnmqhDAfAufuwYkKB2IF5y+H1+9ODj+LoCAeGxGg8oArsG3QBAyGIoG+lij"
+    "nNJLWbBTQtvEPC4oAD3Gq2UIrxFNdO4MpG95DcMLpIY1LSnhakWie/H/bAff9QTaAMAD/g"
+    "OtSz4ZRootAHxy/unsejL+9LN43cLz/rAD/MaTM1EzCkqXUumLUD+Ez0/horF6CPjlfPIe"
+    "iD/Bb5cXZ7IWV+0mvw3EN0GfEcMhDwa0En0wLo1RS2k9+Dej79M5pGpdx+0lLXO0uqjXBX"
+    "w0bOTM2Jz/OXr1qkCx/xtfBYOJt5K0dRFVjcK69KgKV7QqCK8ltoPx0+tBYwgfjEoAfDDK"
+    "xVdUpeHlZochrIUqACdletiNjw9LgHx8mAuyqEqDjB5dzGecDVaGtOQWVoao77YF+Y4sBD"
+    "EmhSuBDT1m+N5GFoAsqzXdZk1zB4rcbaTntKTWcpu1vPKTNzJBZNGNFkpZu702RVagbWKT"
+    "KIW3gnnPbRMVG1R1Vst7hp7f2ja/CdJtepcghETBLTTvHiC1jEwNGZG8ttmqxWghl0AHzg"
+    "IlCTTFd0bE7yTgkQYKSjiqGRZRwiELVY4Rztfs0+SlZih3ylDulllp0VJbC6+i2cp89PvF"
+    "VrZkzj8ljoOCKelnSqY4+OmZ6T/bqHAlMFfNuaUdtK9hVZBiWMEXfy0f5xoCqfKOy+nwlw"
+    "5/6fCXXlA6uaAktX6PqCfQyKj83GFqbSckJFXj0PCvQ7n7dWl2Jr7g5Wj/8IfDHw+OD3/k"
+    "TYKvXJX8UKDs84uJNIh819pwEKUl9SBqyyBSuOLR17fF09m1Xuv3dQKLqwK+cfse4rt92p"
+    "a/bopnWXj/e315kbPeryTkaQqbDPwf2NirbSFI2K63PrYZdrw98dpdmK8CodQMFcP84tP4"
+    "V1kDpx8vT+SpRzzgRFJHmHzoGcgx6dIV4GU0M0GPOWuzUri5UTDYgRImZ79OipWwWio+Xl"
+    "78J24ua0alhFXeatmBIYm1Y3SI93V6dFTgPxIaJD41kUGmWf2dRKLvPlwhO0jQVSgr4jPO"
+    "+a+FjtlFe+tb3DvjUpXlwiCd8R6rYcrCVCeX9gm6Lv+o02Ah9SmMPjpDpynbDYsYtUUoYZ"
+    "hJkfaRapo90+yZZs80e9Zix1+zZ5o904NIs2c167V+9ox/hL9AjmJM5XuySZl2uLGdJ3k2"
+    "cmNx5FgpaAjtn9Xnn63wUvhkSSzz/bCU4lrlemXyGfiHMt/TPpn2ybRPpn2yVpuT2ifTPp"
+    "keRNonq1mv9ftkxF3x8mVdsoSI9si24pGlIr6hEVyhy68lGgywY4e7Efge1QV7uuvvH5fo"
+    "+fvyNLXu+KJKMsl86hGahTk/pWEt0YfdgE0nMoToGZsv4soH6H2B7Vm6swZwHAKu5kmmpe"
+    "p1Jdui2gq+ZJRPEu1SqYitUlhDLEEc5aJsBrFSWEOs4p3zOnUW7neEIjxzPqBlAHqS+VTz"
+    "zMrtX91EOkM482IKH1b0qHpQc0g4EIgFoFzxqfzq/HQyKOjmGvRKoCuHeQnQo9VtC2jnpW"
+    "T1FPC0WZCDdKmETHOOLN9+biTrOnpMjyBPddQHdDsn5M5AjuUSHJ2SsDlcv4SPO4ue1ifU"
+    "6oz/rXqZIv6X7IH58b9Ud6/1lIsnQn28jn9SGCnkTrZBfUdnYDZl3Opon472tWAO7WigQk"
+    "f7dLRPD6IGon0mVY2g/NBH3L6H0b79UZloH2+VH/QYZaJ9osf/SZxKEdWkTIMBps+T02Zi"
+    "SzWc0ry2dCWHiRAbQUeNc0JKgvmWi9WFc2xeNWtNnVxefkxNSSfncgzp86eTM96/A9h5Ix"
+    "y6+tmFQtwsYkPXcImNzWWVjp2VbLB7e3fY7WrsNOm+VVycJdFG4nct8SBavhZnLdrgKPHN"
+    "1CyJ6jBtm/UcZ4hX5AAkMR3iKg5x4QSh/0zmv4ebKIYS2y91rsp0f52c7JnDMFueUUroQE"
+    "HLJquHRcwsChoaSLRsgp31lo5p2GRWcivGLOhfJv9uzdFqjrYLFpbmaP/B9FIZjjaace9Q"
+    "JT8xLdWH5M+0g3hUKq/8qCCv/CibV75aQCpkMc/6mrlfQ/qyWJYroBu37yG42+fvFsjzlL"
+    "03Pzk8IdILiJtOD7cQg9iutA0lIaK3oRQrZINtKBY3AvgYYwzRinZnVvIZxmfLFs4tpXCn"
+    "HbHSydtpMU24PJFTHMG1BcLlmj/qY/ikbiL7dA5xum+l+JbT8fXp+O3ZruiWGHxVBtxaLw"
+    "UJcNFPK0exDC4dBKjv7IGbBAd1A7AHIHBtDiEIR6S45p63A3O+yhC6BMRnNr5HolkInQXi"
+    "BwRX3Cd1VdtLnp2kl6qUSLhSZ3dkKvhvns34pwQ1662KcwQpu+UP1DmATS1Aml/S/FILlq"
+    "Qe80tdiKR1cCwRSqP9BRWBzUo2uza0Htp4cc5gWpAOthbpBdNRN1PXkfMceFMfxd/SOZAZ"
+    "YVBx2XBu6vWqfXOJ16/qgnbLideeb5rIU3TYXDATEhpOGc4pxMpU0Fw01wIazEzfvMOuWw"
+    "nNhISGMwOnCLlVu1dmJaEp961T7hxcupnPmJbU2ZZtzracYgd7843ULIlqPbdZzymCs6Ki"
+    "ZVmt6TZrGjKGFq5CyblWSUJCWyWyVYLizNmyuRcrgT6kZjWdeBFtgqrCTyRE+oB43dwERf"
+    "xnepUuvUiIaDt7K3Z2Jk+gzElBmQR9aTdnheNvpE0BHeNId3L0zVsErY9BGtFAEfpP1A6L"
+    "ov+JbKSSCQBjEFIwgCKTUAs8YDYHbI6AC5c2gRaAHsAM8M6BKG8laoQAxw8E7nE22r+VJ2"
+    "43tL/mmKtkAOQG+fV2ER3O73UIUofzdTi/leH8tjgnOv1157DqHTd6x00j4OodNz0gfvRe"
+    "yMb2QkZuXhUGKCHyLAaoZWDvIKTaheQrFzlWdCh4F5fGKJxRJWcoKaIPv5RDINF2jyoTRk"
+    "KkHZSxeF+nKeM0h+8R+5678bdLY0P3peARen+kjLZrw2cArZKuFePuEVoxSFV9Rlmufxbg"
+    "9pdHfZRxPvTdJA8VaSGrcFjJKGOdkbPoro23SOwVpcuBInwmNxkWxdDiq0CssDUueZfE4J"
+    "pbJMgCt2jK/w3CWhSZSDwCQMd7QNT7KRUG83x6H+1uvUIW9gCh4IHQO97epNCbZyNrtbyh"
+    "TKQtvhUlWl2ityYvu0jVo0eGqANt8ae0ETYlqgNnOnDWKztDB876tvaVCZwl57SKapdEtd"
+    "67pHdGXGxWcSdWAj30I+q4vyFpR1SAWRLrH9ijUrT9qIC2H2VpewtZvls1QJIS2grQO91m"
+    "nob5oBTMBwUwHyhPiuwCRw9NE7msu1ukdRBqZ0GoXee7dAf/Cp6FS4nYdb6RkSnL6v1V7S"
+    "HSslal3hDUbF5IirkqO1tJYjo7r/hwSpS4BzkNceXDKft7s/JQOqRS6mNtOqRSVkI+5Z7U"
+    "09OUe+r27V3d3qxZac1Ka1Zas9ItNiT1Dc36hmY9iBq4oZm7zvfYqnZkZFKmF7n6tZ8Zif"
+    "g6w7jxZ9JlzDmWdX5Vsr0AvWlHOIhNVTodbS2hU3C3zqLqS7Wfgn2Ll2rrna/6StiGoa39"
+    "SthkYDeZxyjNJhUOdVEkUfYE+1oPdjm30MIljFsoy6vgQJSBgi3LNhoW8WV43dwIT1kpma"
+    "M6EYetYOqxKGEUMAIgiA5gCk9qgQ64SXzOSz4qb4YgzIRHFpgSCkaHQJGduuVnKzg8+RgW"
+    "k7jBFCDyD75KBJ9m8TSLp1k8zeK1mIAow+Kt5rjS2UKxQC+84Aby3ipmvD0n1+0fiG60/B"
+    "tz6M2rwCzL9RDv7Z8rEmYKGuqzW/IvDUhLNUf914n0ltl/PqG7/A0KWIuONV3L6ITCZ1Bh"
+    "jy7m1RsYPmnJZgyflhiWbbJzctPeWrKBdIwoNucDhVse1QyLfHG4blNnwkolfzZ3rle6Vo"
+    "opPurFz/NjWz+/57uvucHzfIslP3reB2NldHRUxjg8Oso3DkWddJKOW+kk9qh5D9HdL2V6"
+    "7xeY3vtZ05u/kSFVzmW+yZIQaT6m13GTZaeL2be/Aa7EEGM="
 )
