@@ -52,3 +52,13 @@ def redis_settings(redis_url: str | None, socket_path: str | None = None) -> Red
 
 async def open_pool(settings: RedisSettings) -> ArqRedis:
     return await create_pool(settings, default_queue_name=QUEUE_NAME)
+
+
+# Job names (functions registered in workers/settings.py).
+RUN_JOB = "run_sync"
+
+
+async def enqueue_run(pool: ArqRedis, sync_log_id: str, job_id: str, *, defer_seconds: float | None = None) -> bool:
+    """Queues a run. False when a job with this id is already queued or kept (arq dedups by id)."""
+    job = await pool.enqueue_job(RUN_JOB, sync_log_id, _job_id=job_id, _defer_by=defer_seconds)
+    return job is not None

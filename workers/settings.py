@@ -14,7 +14,7 @@ from ezy.runtime import Runtime
 from workers import jobs
 
 log = logging.getLogger("ezy.worker")
-FUNCTIONS: list[Any] = [jobs.noop]
+FUNCTIONS: list[Any] = [jobs.noop, jobs.run_sync]
 
 
 def build_worker(runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handle_signals: bool = False) -> Worker:
@@ -27,6 +27,8 @@ def build_worker(runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handl
         burst=burst,
         ctx={"runtime": runtime},
         max_jobs=10,
+        # Waiting for an instance lock and transient retries are counted by the runs themselves.
+        max_tries=1000,
         job_timeout=3600,
         keep_result=3600,
     )

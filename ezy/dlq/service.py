@@ -1,0 +1,202 @@
+"""The dead letter queue: list, inspect, replay (one, or many in the background), discard.
+
+Replaying claims messages with a compare-and-set from `pending` to `replaying`, so replaying the
+same message twice at once processes it once, and a message that is not pending is a 409.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from ezy.context import TenantContext
+from ezy.dlq.models import DeadLetter
+from ezy.errors import Conflict, FieldError, InvalidRequest, ValidationFailed, invalid
+from ezy.instances.models import Instance
+from ezy.pagination import Page, PageRequest, paginate
+from ezy.pipeline.records import STAGES
+from ezy.runs.models import SyncLog
+from ezy.runs.service import RunRequest, start_run
+from ezy.scoping import get_scoped, parse_id, scoped
+from ezy.timefmt import parse_rfc3339, rfc3339, utcnow
+
+STATUSES = ("pending", "replaying", "resolved", "discarded")
+STAGE_NAMES = tuple(str(s) for s in STAGES)
+MAX_PAYLOAD_BYTES = 1_000_000
+MAX_IDS = 1000
+
+
+def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(letter.id),
+        "instanceId": str(letter.instance_id),
+        "syncLogId": str(letter.sync_log_id),
+        "status": letter.status,
+        "stage": letter.stage,
+        "entityKey": letter.entity_key,
+        "error": {"code": letter.code, "message": letter.message},
+        "attempts": letter.attempts,
+        "resolvedBySyncLogId": str(letter.resolved_by_sync_log_id) if letter.resolved_by_sync_log_id else None,
+        "createdAt": rfc3339(letter.created_at),
+        "updatedAt": rfc3339(letter.updated_at),
+    }
+    if full:
+        body["payload"] = letter.payload
+        body["history"] = letter.history
+    return body
+
+
+async def get(ctx: TenantContext, letter_id: object) -> DeadLetter:
+    return await get_scoped(DeadLetter, ctx, letter_id, label="dead letter")
+
+
+def _filtered(ctx: TenantContext, filters: Mapping[str, Any], *, pointer: str) -> QuerySet[DeadLetter]:
+    query = scoped(DeadLetter, ctx)
+    for name, value in filters.items():
+        where = f"{pointer}/{name}" if pointer else name
+        if name == "instanceId":
+            parsed = parse_id(value)
+            if parsed is None:
+                raise _bad(where, "instanceId must be a UUID", pointer)
+            query = query.filter(instance_id=parsed)
+        elif name in ("status", "stage"):
+            allowed = STATUSES if name == "status" else STAGE_NAMES
+            if value not in allowed:
+                raise _bad(where, f"{name} must be one of {', '.join(allowed)}", pointer)
+            query = query.filter(**{name: value})
+        elif name == "code":
+            if not isinstance(value, str):
+                raise _bad(where, "code must be a string", pointer)
+            query = query.filter(code=value)
+        elif name in ("from", "to"):
+            moment = _moment(value, where, pointer)
+            query = query.filter(created_at__gte=moment) if name == "from" else query.filter(created_at__lt=moment)
+        elif pointer:
+            raise invalid(where, "unknown filter")
+    return query
+
+
+def _bad(where: str, message: str, pointer: str) -> Exception:
+    return invalid(where, message) if pointer else InvalidRequest(message)
+
+
+def _moment(value: Any, where: str, pointer: str) -> datetime:
+    try:
+        return parse_rfc3339(str(value)) if isinstance(value, str) else _raise()
+    except ValueError:
+        raise _bad(where, "must be an RFC 3339 timestamp", pointer) from None
+
+
+def _raise() -> datetime:
+    raise ValueError
+
+
+async def list_page(ctx: TenantContext, page: PageRequest, params: Mapping[str, str]) -> Page[DeadLetter]:
+    known = {k: v for k, v in params.items() if k in ("instanceId", "status", "stage", "code", "from", "to")}
+    return await paginate(_filtered(ctx, known, pointer=""), page)
+
+
+async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> Instance:
+    instance = await scoped(Instance, ctx).get_or_none(id=instance_id)
+    if instance is None:
+        raise Conflict("the instance of this message was deleted; it can only be discarded")
+    if instance.status != "active":
+        raise Conflict("the instance is inactive: activate it before replaying")
+    return instance
+
+
+async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, Any]) -> SyncLog:
+    """Replays one pending message, optionally with an edited payload (which re-enters at normalize)."""
+    unknown = sorted(set(body) - {"payload"})
+    if unknown:
+        raise invalid(f"/{unknown[0]}", "unknown field")
+    letter = await get(ctx, letter_id)
+    edited = "payload" in body
+    if edited:
+        _check_payload(body["payload"])
+    if letter.status != "pending":
+        raise Conflict(f"the message is {letter.status}; only pending messages can be replayed")
+    await _instance_for_replay(ctx, letter.instance_id)
+    run_id = uuid.uuid4()
+    values: dict[str, Any] = {"status": "replaying", "replay_sync_log_id": run_id,
+                              "replay_stage": "normalize" if edited else letter.stage, "updated_at": utcnow()}
+    if edited:
+        values["payload"] = body["payload"]
+        values["history"] = [*letter.history, {"at": utcnow().isoformat(), "outcome": "edited",
+                                               "previousPayload": letter.payload}]
+    claimed = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(**values)
+    if not claimed:
+        raise Conflict("the message is already being replayed")
+    return await start_run(ctx.tenant_id, letter.instance_id, RunRequest("replay", details={"runId": str(run_id)}),
+                           log_id=run_id)
+
+
+def _check_payload(payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise invalid("/payload", "payload must be a JSON object (a record)")
+    if len(json.dumps(payload)) > MAX_PAYLOAD_BYTES:
+        raise invalid("/payload", f"payload must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")
+
+
+def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[DeadLetter]:
+    unknown = sorted(set(body) - {"ids", "filter"})
+    if unknown:
+        raise invalid(f"/{unknown[0]}", "unknown field")
+    if ("ids" in body) == ("filter" in body):
+        raise ValidationFailed("give either ids or filter", errors=[FieldError("", "give either ids or filter")])
+    if "ids" in body:
+        ids = body["ids"]
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
+            raise invalid("/ids", f"ids must be a list of 1 to {MAX_IDS} message ids")
+        parsed = [parse_id(i) for i in ids]
+        for index, value in enumerate(parsed):
+            if value is None:
+                raise invalid(f"/ids/{index}", "not a message id")
+        return scoped(DeadLetter, ctx).filter(id__in=parsed)
+    filters = body["filter"]
+    if not isinstance(filters, dict):
+        raise invalid("/filter", "filter must be an object")
+    if "status" in filters:
+        raise invalid("/filter/status", "bulk actions apply to pending messages only")
+    return _filtered(ctx, filters, pointer="/filter")
+
+
+async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
+    """Claims every pending message selected, one replay run per instance, in the background."""
+    selection = _bulk_selection(ctx, body).filter(status="pending")
+    instance_ids = await selection.distinct().values_list("instance_id", flat=True)
+    count = 0
+    for instance_id in instance_ids:
+        instance = await scoped(Instance, ctx).get_or_none(id=instance_id)
+        if instance is None or instance.status != "active":
+            continue  # such messages stay pending; the count says how many were taken
+        run_id = uuid.uuid4()
+        claimed = await selection.filter(instance_id=instance_id).update(
+            status="replaying", replay_sync_log_id=run_id, updated_at=utcnow()
+        )
+        if claimed:
+            count += claimed
+            await start_run(ctx.tenant_id, instance_id, RunRequest("replay", details={"bulk": True}), log_id=run_id)
+    return count
+
+
+async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
+    letter = await get(ctx, letter_id)
+    if letter.status not in ("pending",):
+        raise Conflict(f"the message is {letter.status}; only pending messages can be discarded")
+    entry = {"at": utcnow().isoformat(), "outcome": "discarded"}
+    moved = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(
+        status="discarded", history=[*letter.history, entry], updated_at=utcnow()
+    )
+    if not moved:
+        raise Conflict("the message changed state meanwhile")
+    return await get(ctx, letter.id)
+
+
+async def discard_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
+    return await _bulk_selection(ctx, body).filter(status="pending").update(status="discarded", updated_at=utcnow())

@@ -1,0 +1,216 @@
+"""Executes one run in a worker: lock the instance, stream the pipeline, record the outcome.
+
+    execute(sync_log_id) -> Outcome
+      Done                the run reached a final status (or was not ours to run)
+      Wait(seconds)       another run of the instance holds the lock: try again soon
+      Retry(seconds)      a transient failure: run again from the last checkpoint after a backoff
+
+The worker job turns Wait/Retry into arq's `Retry`; nothing here knows about arq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ezy.connectors.base import Connector, TransientError
+from ezy.connectors.registry import open_connector
+from ezy.connections.models import ConnectionProfile
+from ezy.instances.models import Instance
+from ezy.locks import InstanceLock
+from ezy.mappings.document import parse_mapping_document
+from ezy.mappings.models import MappingConfiguration
+from ezy.pipeline.records import RunFailed
+from ezy.pipeline.retry import RetryPolicy
+from ezy.pipeline.runner import run_pipeline
+from ezy.runs import replay
+from ezy.runs.journal import DbJournal
+from ezy.runs.models import EntityError, SyncLog
+from ezy.runs.service import TERMINAL
+from ezy.runtime import current
+from ezy.dlq.models import DeadLetter
+from ezy.timefmt import utcnow
+
+log = logging.getLogger("ezy.runs")
+HEARTBEAT_SECONDS = 10.0
+WAIT_SECONDS = 1.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_RETRY_BACKOFF = 5.0
+MAX_BACKOFF = 600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "done" | "wait" | "retry"
+    delay: float = 0.0
+
+
+DONE = Outcome("done")
+
+
+def retry_policy(instance: Instance) -> RetryPolicy:
+    """Per page / per batch retries inside one attempt, from the instance's options."""
+    options = instance.options or {}
+    return RetryPolicy(
+        attempts=int(options.get("batchRetries", 5)),
+        initial_delay=float(options.get("batchRetryDelaySeconds", 0.5)),
+    )
+
+
+def final_status(counts: dict[str, int]) -> str:
+    if counts["failed"] == 0:
+        return "succeeded"
+    return "failed" if counts["success"] + counts["skipped"] == 0 else "partial"
+
+
+async def finish(log_id: Any, status: str, *, error: str | None = None, **extra: Any) -> None:
+    await SyncLog.filter(id=log_id).update(status=status, error=error, finished_at=utcnow(), **extra)
+
+
+async def execute(sync_log_id: str) -> Outcome:
+    run = await SyncLog.get_or_none(id=sync_log_id)
+    if run is None or run.status in TERMINAL:
+        return DONE
+    instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
+    if instance is None or instance.status != "active":
+        reason = "the instance was deleted" if instance is None else "the instance is inactive"
+        await replay.release(run)
+        await finish(run.id, "cancelled", error=f"not run: {reason}")
+        return DONE
+    lock = InstanceLock(current().pool, str(instance.id))
+    if not await lock.acquire():
+        return await _overlapping(run)
+    try:
+        claimed = await SyncLog.filter(id=run.id, status="queued").update(
+            status="running", attempt=run.attempt + 1, started_at=run.started_at or utcnow(),
+            heartbeat_at=utcnow(),
+        )
+        if not claimed:
+            return DONE  # another job for this run got here first
+        await run.refresh_from_db()
+        return await _run_locked(run, instance, lock)
+    finally:
+        await lock.release()
+
+
+async def _overlapping(run: SyncLog) -> Outcome:
+    if run.trigger == "schedule" and run.request.get("overlapPolicy", "skip") == "skip":
+        await finish(run.id, "cancelled", error="skipped: another run of this instance was in progress",
+                     overlap="skipped")
+        return DONE
+    if run.overlap != "waited":
+        await SyncLog.filter(id=run.id).update(overlap="waited")
+    return Outcome("wait", WAIT_SECONDS)
+
+
+async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> Outcome:
+    base = await _resume_point(run)
+    journal = DbJournal(run, base=base, replay=None)
+    connectors: list[Connector] = []
+    secrets: list[str] = []
+    heartbeat = asyncio.create_task(_heartbeat(run, lock))
+    try:
+        source, target = await _open(instance, connectors, secrets)
+        document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)  # type: ignore[attr-defined]
+        if run.trigger == "replay":
+            await replay.run(run, target, document, journal, retry_policy(instance))
+        else:
+            records = run.request.get("records")
+            await run_pipeline(source, target, document, journal, cursor=instance.cursor,
+                               records=records, start_stage="extract", retry=retry_policy(instance))
+        await journal.commit()
+    except RunFailed as exc:
+        await journal.commit()
+        return await _failed(run, instance, _scrub(exc.message, secrets), transient=_is_transient(exc))
+    except asyncio.CancelledError:
+        await journal.commit()
+        await _hand_back(run)
+        raise
+    except Exception as exc:  # a bug or a bad configuration: fail the run, keep the worker
+        log.exception("run %s crashed", run.id)
+        await journal.commit()
+        return await _failed(run, instance, _scrub(f"{type(exc).__name__}: {exc}", secrets), transient=False)
+    finally:
+        heartbeat.cancel()
+        for connector in connectors:
+            with contextlib.suppress(Exception):
+                await connector.close()
+    await run.refresh_from_db()
+    status = final_status({"success": run.success, "failed": run.failed, "skipped": run.skipped})
+    error = None if status == "succeeded" else f"{run.failed} of {run.total} records failed"
+    await finish(run.id, status, error=error)
+    return DONE
+
+
+async def _resume_point(run: SyncLog) -> dict[str, Any]:
+    """Counts to add this attempt's to. An attempt that never checkpointed starts over cleanly."""
+    if run.attempt <= 1 or run.request.get("checkpointed"):
+        return {"counts": {"total": run.total, "success": run.success, "failed": run.failed,
+                           "skipped": run.skipped}, "stages": run.stages}
+    await EntityError.filter(sync_log_id=run.id).delete()
+    await DeadLetter.filter(sync_log_id=run.id, status="pending").delete()
+    await SyncLog.filter(id=run.id).update(total=0, success=0, failed=0, skipped=0, stages={})
+    return {"counts": {}, "stages": {}}
+
+
+async def _open(instance: Instance, opened: list[Connector], secrets: list[str]) -> tuple[Connector, Connector]:
+    box = current().secret_box
+    assert box is not None
+    pair: list[Connector] = []
+    for profile_id in (instance.source_profile_id, instance.target_profile_id):  # type: ignore[attr-defined]
+        profile = await ConnectionProfile.get(id=profile_id)
+        profile_secrets = box.decrypt(profile.secrets_encrypted)
+        secrets.extend(str(v) for v in profile_secrets.values() if v)
+        connector = open_connector(profile.kind, profile.config, profile_secrets)
+        opened.append(connector)
+        pair.append(connector)
+    return pair[0], pair[1]
+
+
+async def _heartbeat(run: SyncLog, lock: InstanceLock) -> None:
+    """Keeps the lock and tells the reaper this run is alive; a lost lock stops the run."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        if not await lock.extend():
+            log.error("run %s lost its instance lock; stopping it", run.id)
+            raise RuntimeError("instance lock lost")
+        await SyncLog.filter(id=run.id).update(heartbeat_at=utcnow())
+
+
+def _is_transient(exc: RunFailed) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, TransientError) or getattr(exc, "transient", False) is True
+
+
+def _scrub(message: str, secrets: list[str]) -> str:
+    """Error texts come from drivers and remote systems: never let a secret through."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            message = message.replace(secret, "***")
+    return message[:2000]
+
+
+async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: bool) -> Outcome:
+    options = instance.options or {}
+    max_retries = int(options.get("maxRetries", DEFAULT_MAX_RETRIES))
+    if transient and run.attempt <= max_retries:
+        backoff = float(options.get("retryBackoffSeconds", DEFAULT_RETRY_BACKOFF))
+        delay = min(backoff * 2 ** (run.attempt - 1), MAX_BACKOFF) * random.uniform(0.8, 1.2)
+        await SyncLog.filter(id=run.id).update(status="queued", error=f"retrying after: {message}")
+        return Outcome("retry", delay)
+    await replay.release(run)
+    await finish(run.id, "failed", error=message)
+    return DONE
+
+
+async def _hand_back(run: SyncLog) -> None:
+    """Worker shutdown: the run goes back to the queue and resumes from its checkpoint elsewhere."""
+    from ezy.runs.recovery import requeue
+
+    with contextlib.suppress(Exception):
+        await asyncio.shield(requeue(run.id, reason="handed back"))
+

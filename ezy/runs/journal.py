@@ -1,0 +1,119 @@
+"""The runner's journal on the database: counts, entity errors, dead letters and the cursor.
+
+Each flush of the runner (failures, then progress, then maybe a checkpoint) is buffered and written
+in ONE transaction, so a run killed at any point leaves counts, errors and cursor that agree: the
+batch after the last commit is simply done again on resume (keyed upserts make that harmless).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from ezy.dlq.models import DeadLetter
+from ezy.instances.models import Instance
+from ezy.pipeline.records import RecordFailure
+from ezy.pipeline.stats import RunStats
+from ezy.runs.models import EntityError, SyncLog
+from ezy.timefmt import utcnow
+
+# Maps a replayed failure to the dead letter it came from (None: a fresh failure).
+ReplayLookup = Callable[[RecordFailure], DeadLetter | None]
+
+
+def add_counts(base: dict[str, Any], stats: RunStats) -> dict[str, Any]:
+    """`base` (a sync log's counts and stages so far) plus this attempt's stats."""
+    now = stats.as_dict()
+    counts = {k: base.get("counts", {}).get(k, 0) + v for k, v in now["counts"].items()}
+    stages: dict[str, Any] = {}
+    for stage, values in now["stages"].items():
+        before = base.get("stages", {}).get(stage, {})
+        stages[stage] = {k: round(before.get(k, 0) + v, 1) if k == "ms" else before.get(k, 0) + v
+                         for k, v in values.items()}
+    return {"counts": counts, "stages": stages}
+
+
+class DbJournal:
+    def __init__(self, log: SyncLog, *, base: dict[str, Any], replay: ReplayLookup | None = None) -> None:
+        self.log = log
+        self.base = base
+        self.replay = replay
+        self.checkpointed = False
+        self._failures: list[RecordFailure] = []
+        self._stats: RunStats | None = None
+
+    async def failures(self, failures: list[RecordFailure]) -> None:
+        if self._stats is not None:
+            await self.commit()  # the previous flush had no checkpoint: it stands on its own
+        self._failures.extend(failures)
+
+    async def progress(self, stats: RunStats) -> None:
+        if self._stats is not None:
+            await self.commit()
+        self._stats = stats
+
+    async def checkpoint(self, cursor: str) -> None:
+        await self.commit(cursor)
+
+    async def commit(self, cursor: str | None = None) -> None:
+        """Writes what is buffered, and the cursor if given, in one transaction."""
+        if self._stats is None and not self._failures and cursor is None:
+            return
+        async with in_transaction():
+            if self._failures:
+                await self._record_failures(self._failures)
+            if self._stats is not None:
+                totals = add_counts(self.base, self._stats)
+                await SyncLog.filter(id=self.log.id).update(
+                    **totals["counts"], stages=totals["stages"], heartbeat_at=utcnow()
+                )
+            if cursor is not None:
+                await Instance.filter(id=self.log.instance_id).update(cursor=cursor, cursor_updated_at=utcnow())
+                if not self.checkpointed:
+                    # A retry of this run resumes from the cursor and keeps these counts.
+                    self.log.request = {**self.log.request, "checkpointed": True}
+                    await SyncLog.filter(id=self.log.id).update(request=self.log.request)
+                    self.checkpointed = True
+        self._failures, self._stats = [], None
+
+    async def _record_failures(self, failures: list[RecordFailure]) -> None:
+        log, now = self.log, utcnow()
+        fresh: list[DeadLetter] = []
+        errors: list[EntityError] = []
+        for failure in failures:
+            letter = self.replay(failure) if self.replay else None
+            if letter is None:
+                letter = DeadLetter(
+                    id=uuid.uuid4(), tenant_id=log.tenant_id, instance_id=log.instance_id, sync_log_id=log.id,
+                    stage=str(failure.stage), code=failure.code, message=failure.message,
+                    entity_key=failure.key, payload=failure.payload, status="pending", attempts=1,
+                    history=[_attempt(log, failure, now)], created_at=now, updated_at=now,
+                )
+                fresh.append(letter)
+            else:
+                await _fail_again(letter, log, failure, now)
+            errors.append(EntityError(
+                id=uuid.uuid4(), tenant_id=log.tenant_id, sync_log_id=log.id, entity_key=failure.key,
+                stage=str(failure.stage), code=failure.code, message=failure.message,
+                details=failure.details, dead_letter_id=letter.id, created_at=now,
+            ))
+        if fresh:
+            await DeadLetter.bulk_create(fresh, batch_size=500)
+        await EntityError.bulk_create(errors, batch_size=500)
+
+
+def _attempt(log: SyncLog, failure: RecordFailure, now: Any) -> dict[str, Any]:
+    return {"at": now.isoformat(), "syncLogId": str(log.id), "trigger": log.trigger,
+            "outcome": "failed", "stage": str(failure.stage), "code": failure.code, "message": failure.message}
+
+
+async def _fail_again(letter: DeadLetter, log: SyncLog, failure: RecordFailure, now: Any) -> None:
+    """A replay that fails again: the message stays pending with one more attempt in its history."""
+    await DeadLetter.filter(id=letter.id).update(
+        status="pending", attempts=letter.attempts + 1, stage=str(failure.stage), code=failure.code,
+        message=failure.message, payload=failure.payload, history=[*letter.history, _attempt(log, failure, now)],
+        replay_sync_log_id=None, replay_stage=None, updated_at=now,
+    )

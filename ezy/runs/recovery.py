@@ -1,0 +1,39 @@
+"""Runs that lost their worker: handed back on shutdown, or found by the reaper after a SIGKILL.
+
+A run is abandoned when it is `running` but its heartbeat is older than ABANDONED_AFTER (the
+instance lock, extended with each heartbeat, has expired by then too). It goes back to `queued`
+under a new job id and resumes from its instance's last checkpoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from ezy import queue
+from ezy.runs.models import SyncLog
+from ezy.runtime import current
+from ezy.timefmt import utcnow
+
+ABANDONED_AFTER = timedelta(seconds=45)
+
+
+async def requeue(run_id: Any, *, reason: str) -> bool:
+    """`running` -> `queued` and enqueued again; False if the run was not running any more."""
+    moved = await SyncLog.filter(id=run_id, status="running").update(status="queued", error=f"requeued: {reason}")
+    if not moved:
+        return False
+    run = await SyncLog.get(id=run_id)
+    await queue.enqueue_run(current().pool, str(run.id), f"{run.correlation_id}:{uuid.uuid4().hex[:8]}")
+    return True
+
+
+async def reap_abandoned(now: Any = None) -> int:
+    """Requeues every run whose worker stopped beating; returns how many."""
+    cutoff = (now or utcnow()) - ABANDONED_AFTER
+    stale = await SyncLog.filter(status="running", heartbeat_at__lt=cutoff).values_list("id", flat=True)
+    count = 0
+    for run_id in stale:
+        count += await requeue(run_id, reason="its worker stopped responding")
+    return count

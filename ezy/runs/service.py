@@ -1,0 +1,117 @@
+"""Runs as clients see them: trigger one (a sync event), poll it, read sync logs and their errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ezy import queue
+from ezy.context import TenantContext
+from ezy.errors import Conflict, InvalidRequest, NotFound, invalid
+from ezy.instances.models import Instance
+from ezy.pagination import Page, PageRequest, paginate
+from ezy.runs.models import EntityError, SyncLog
+from ezy.runtime import current
+from ezy.scoping import get_scoped, parse_id, scoped
+from ezy.timefmt import parse_rfc3339
+
+TRIGGERS = ("schedule", "api", "webhook", "replay")
+STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
+TERMINAL = frozenset({"succeeded", "partial", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a new run is asked to do beyond reading its instance's source."""
+
+    trigger: str
+    correlation_id: uuid.UUID | None = None
+    details: Mapping[str, Any] | None = None
+
+
+async def start_run(
+    tenant_id: uuid.UUID, instance_id: uuid.UUID, request: RunRequest, *, log_id: uuid.UUID | None = None
+) -> SyncLog:
+    """Records the run as `queued` and enqueues it; the correlation id is the arq job id.
+
+    Used by every trigger (API, schedule, webhook, replay) after its own checks.
+    """
+    correlation_id = request.correlation_id or uuid.uuid4()
+    log = await SyncLog.create(
+        id=log_id or uuid.uuid4(),
+        tenant_id=tenant_id, instance_id=instance_id, correlation_id=correlation_id,
+        trigger=request.trigger, status="queued", request=dict(request.details or {}),
+    )
+    await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
+    return log
+
+
+async def trigger(ctx: TenantContext, body: Mapping[str, Any]) -> SyncLog:
+    """`POST /sync-events`: an API-triggered run of an active instance of the caller's tenant."""
+    unknown = sorted(set(body) - {"instanceId"})
+    if unknown:
+        raise invalid(f"/{unknown[0]}", "unknown field")
+    if not isinstance(body.get("instanceId"), str):
+        raise invalid("/instanceId", "instanceId is required and must be a string (UUID)")
+    instance_id = parse_id(body["instanceId"])
+    instance = await scoped(Instance, ctx).get_or_none(id=instance_id) if instance_id else None
+    if instance is None:
+        raise invalid("/instanceId", "no such instance in this tenant")
+    if instance.status != "active":
+        raise Conflict("the instance is inactive: activate it before triggering runs")
+    return await start_run(ctx.tenant_id, instance.id, RunRequest("api"))
+
+
+async def get_event(ctx: TenantContext, correlation_id: object) -> SyncLog:
+    parsed = parse_id(correlation_id)
+    log = await scoped(SyncLog, ctx).get_or_none(correlation_id=parsed) if parsed else None
+    if log is None:
+        raise NotFound(f"sync event {correlation_id} not found")
+    return log
+
+
+async def get_log(ctx: TenantContext, log_id: object) -> SyncLog:
+    return await get_scoped(SyncLog, ctx, log_id, label="sync log")
+
+
+def _time_param(params: Mapping[str, str], name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_rfc3339(raw)
+    except ValueError:
+        raise InvalidRequest(f"{name} must be an RFC 3339 timestamp") from None
+
+
+def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = params.get(name)
+    if value is not None and value not in allowed:
+        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
+async def list_logs(ctx: TenantContext, page: PageRequest, params: Mapping[str, str]) -> Page[SyncLog]:
+    query = scoped(SyncLog, ctx)
+    if "instanceId" in params:
+        instance_id = parse_id(params["instanceId"])
+        if instance_id is None:
+            raise InvalidRequest("instanceId must be a UUID")
+        query = query.filter(instance_id=instance_id)
+    if status := _choice(params, "status", STATUSES):
+        query = query.filter(status=status)
+    if trigger_ := _choice(params, "trigger", TRIGGERS):
+        query = query.filter(trigger=trigger_)
+    if since := _time_param(params, "from"):
+        query = query.filter(created_at__gte=since)
+    if until := _time_param(params, "to"):
+        query = query.filter(created_at__lt=until)
+    return await paginate(query, page)
+
+
+async def list_errors(ctx: TenantContext, log_id: object, page: PageRequest) -> Page[EntityError]:
+    log = await get_log(ctx, log_id)
+    return await paginate(scoped(EntityError, ctx).filter(sync_log_id=log.id), page, order="created_at")
