@@ -1,0 +1,120 @@
+"""SQL text and value encoding for the postgres connector.
+
+Identifiers are always quoted here and nowhere else; values travel as parameters (text cast
+to the column's catalogued type inside the statement), never inside SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ezy.connectors.base import ConnectorError, WriteMode
+
+COLUMNS_SQL = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname IN ('json', 'jsonb')
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    sql_type: str  # from format_type(): safe to splice, it is the catalogue's own spelling
+    is_json: bool
+
+
+def quote_ident(name: str) -> str:
+    if not isinstance(name, str) or not name or "\x00" in name or len(name) > 63:
+        raise ConnectorError(f"not a usable SQL identifier: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_table(resource: str) -> str:
+    """`items` or `schema.items`; each part quoted."""
+    parts = resource.split(".")
+    if len(parts) > 2:
+        raise ConnectorError(f"table name has too many dots: {resource!r}")
+    return ".".join(quote_ident(p) for p in parts)
+
+
+def encoder(column: Column) -> Callable[[Any], str | None]:
+    if column.is_json:
+        return lambda v: None if v is None else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return encode_text
+
+
+def encode_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def infer_type(values: Iterable[Any]) -> str:
+    kinds = {_kind(v) for v in values if v is not None}
+    if kinds <= {"boolean"} and kinds:
+        return "boolean"
+    if kinds <= {"bigint"} and kinds:
+        return "bigint"
+    if kinds <= {"bigint", "numeric"} and kinds:
+        return "numeric"  # integers beyond 64 bits
+    if kinds <= {"bigint", "double precision"} and kinds:
+        return "double precision"
+    if kinds <= {"text"}:
+        return "text"  # also a column that was null in every record so far
+    return "jsonb"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "bigint" if -(2**63) <= value < 2**63 else "numeric"
+    if isinstance(value, float):
+        return "double precision"
+    if isinstance(value, str):
+        return "text"
+    return "jsonb"
+
+
+def create_table_sql(table: str, records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    columns = [f"{quote_ident(n)} {infer_type(r.get(n) for r in records)}" for n in names]
+    if keys:
+        columns.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in keys)})")
+    return f"CREATE TABLE IF NOT EXISTS {quote_table(table)} ({', '.join(columns)})"
+
+
+def write_sql(table: str, columns: Sequence[Column], keys: Sequence[str], mode: WriteMode) -> str:
+    """One statement for a whole batch: one text[] parameter per column, unnested to rows."""
+    names = [quote_ident(c.name) for c in columns]
+    arrays = ", ".join(f"${i + 1}::text[]" for i in range(len(columns)))
+    source = f"unnest({arrays}) WITH ORDINALITY AS u({', '.join(names)}, ezy_n)"
+    casts = [f"u.{n}::{c.sql_type}" for n, c in zip(names, columns, strict=True)]
+    target = quote_table(table)
+    if mode == "update":
+        by_name = dict(zip([c.name for c in columns], casts, strict=True))
+        sets = ", ".join(
+            f"{n} = {cast}" for n, c, cast in zip(names, columns, casts, strict=True) if c.name not in keys
+        )
+        match = " AND ".join(f"t.{quote_ident(k)} = {by_name[k]}" for k in keys)
+        sets = sets or f"{quote_ident(keys[0])} = t.{quote_ident(keys[0])}"
+        return f"UPDATE {target} AS t SET {sets} FROM {source} WHERE {match} RETURNING u.ezy_n"
+    insert = f"INSERT INTO {target} ({', '.join(names)}) SELECT {', '.join(casts)} FROM {source}"
+    if mode == "insert":
+        return insert
+    updates = [f"{n} = EXCLUDED.{n}" for n, c in zip(names, columns, strict=True) if c.name not in keys]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return f"{insert} ON CONFLICT ({', '.join(quote_ident(k) for k in keys)}) {action}"

@@ -1,0 +1,21 @@
+"""Choosing a backend for an expression.
+
+Backends are tried in order; the first that accepts the source compiles it. A faster general
+compiler (JSONata to Python) slots in before the interpreter here without any stage changing.
+"""
+
+from __future__ import annotations
+
+from ezy.expressions._base import CompiledExpression, ExpressionSyntaxError
+from ezy.expressions._jsonata import JsonataExpression
+from ezy.expressions._path import PathExpression, parse_path
+
+
+def compile_expression(source: str) -> CompiledExpression:
+    """Compile once per run; raises `ExpressionSyntaxError` with a message and a position."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionSyntaxError("expression is empty", 0)
+    steps = parse_path(source)
+    if steps is not None:
+        return PathExpression(source, steps)
+    return JsonataExpression(source)

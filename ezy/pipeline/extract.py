@@ -1,0 +1,68 @@
+"""Extract: pages from the source connector, or the pushed / replayed records in batches.
+
+A page that fails with a transient error is read again, from the cursor of the last page that
+came through, with backoff; after the policy's attempts the run fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from ezy.connectors.base import Connector, ConnectorError, Page, TransientError
+from ezy.mappings.document import ExtractSection
+from ezy.pipeline.records import RunFailed
+from ezy.pipeline.retry import RetryPolicy
+
+
+async def read_pages(
+    source: Connector, section: ExtractSection, cursor: str | None, policy: RetryPolicy
+) -> AsyncIterator[Page]:
+    if not section.resource:
+        raise RunFailed("the mapping names no extract.resource to read")
+    failures = 0
+    pages_seen = False
+    while True:
+        pages = source.read(
+            section.resource,
+            params=dict(section.params),
+            cursor=cursor,
+            cursor_field=section.cursor_field,
+            batch_size=section.batch_size,
+        )
+        try:
+            async for page in pages:
+                failures = 0
+                pages_seen = True
+                yield page
+                if page.cursor is not None:
+                    cursor = page.cursor
+            return
+        except TransientError as exc:
+            failures += 1
+            if failures >= policy.attempts:
+                raise RunFailed(f"extract failed after {failures} attempts: {exc}") from exc
+            if pages_seen and cursor is None:
+                raise RunFailed(
+                    f"extract failed and the source gives no cursor to resume from: {exc}"
+                ) from exc
+            await asyncio.sleep(policy.delay(failures))
+        except ConnectorError as exc:
+            raise RunFailed(f"extract failed: {exc}") from exc
+        finally:
+            closer = getattr(pages, "aclose", None)
+            if closer is not None:
+                await closer()
+
+
+async def batches(records: Iterable[Any], size: int) -> AsyncIterator[Page]:
+    """Pushed or replayed records, in extract-sized batches with no cursor."""
+    batch: list[Any] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield Page(batch)
+            batch = []
+    if batch:
+        yield Page(batch)

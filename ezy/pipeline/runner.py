@@ -1,0 +1,198 @@
+"""One run: pages stream through normalize, transform and validate, then load in batches.
+
+Memory holds one page plus at most one load batch. After each load flush the runner reports,
+in this order, the flush's failures, the counts, and the cursor of the last page it covered,
+so a checkpoint never gets ahead of what is loaded and recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ezy.connectors.base import Connector, Page
+from ezy.mappings.document import MappingDocument, parse_mapping_document
+from ezy.pipeline.extract import batches, read_pages
+from ezy.pipeline.journal import RunJournal
+from ezy.pipeline.load import LoadStage
+from ezy.pipeline.normalize import NormalizeStage
+from ezy.pipeline.records import Entry, RecordFailure, RunFailed, Stage, StageResult
+from ezy.pipeline.retry import RetryPolicy
+from ezy.pipeline.stats import RunStats
+from ezy.pipeline.transform import TransformStage
+from ezy.pipeline.validate import ValidateStage
+
+_RECORD_STAGES = (Stage.NORMALIZE, Stage.TRANSFORM, Stage.VALIDATE)
+StageFn = Callable[[list[Entry]], StageResult]
+
+
+@dataclass
+class _Pending:
+    """Records and outcomes of the pages since the last flush."""
+
+    entries: list[Entry] = field(default_factory=list)
+    failures: list[RecordFailure] = field(default_factory=list)
+    count: int = 0
+    skipped: int = 0
+    cursor: str | None = None
+
+
+class _Run:
+    def __init__(
+        self,
+        target: Connector,
+        document: MappingDocument,
+        journal: RunJournal,
+        start: Stage,
+        policy: RetryPolicy,
+    ) -> None:
+        self.document = document
+        self.journal = journal
+        self.stats = RunStats()
+        self.normalize = NormalizeStage(document.normalize)
+        self.transform = TransformStage(document.transform)
+        self.validate = ValidateStage(document.validate)
+        self.load = LoadStage(document.load, target, policy)
+        stages: dict[Stage, StageFn] = {
+            Stage.NORMALIZE: self.normalize.run,
+            Stage.TRANSFORM: self.transform.run,
+            Stage.VALIDATE: self.validate.run,
+        }
+        self.stages = [(s, stages[s]) for s in _RECORD_STAGES if _RECORD_STAGES.index(s) >= _order(start)]
+        self.counts_extract = start == Stage.EXTRACT
+        self.pending = _Pending()
+        self.refs: Iterator[Any] | None = None
+
+    async def page(self, page: Page) -> None:
+        refs = self.refs
+        entries = (
+            [Entry(r) for r in page.records]
+            if refs is None
+            else [Entry(r, None, next(refs)) for r in page.records]
+        )
+        if self.counts_extract:
+            extract = self.stats.stages[Stage.EXTRACT]
+            extract.in_ += len(entries)
+            extract.out += len(entries)
+        pending = self.pending
+        pending.count += len(entries)
+        for stage, run in self.stages:
+            result = self._timed(stage, run, entries)
+            pending.failures.extend(self._with_keys(stage, result.failures))
+            pending.skipped += result.skipped
+            entries = result.ok
+        pending.entries.extend(entries)
+        if page.cursor is not None:
+            pending.cursor = page.cursor
+        if len(pending.entries) >= self.document.load.batch_size:
+            await self.flush()
+
+    async def flush(self) -> None:
+        pending, stats = self.pending, self.stats
+        load_stats = stats.stages[Stage.LOAD]
+        load_stats.in_ += len(pending.entries)
+        started = time.perf_counter()
+        result = await self.load.run(pending.entries) if pending.entries else StageResult(ok=[])
+        load_stats.ms += (time.perf_counter() - started) * 1000
+        load_stats.out += len(result.ok)
+        load_stats.failed += len(result.failures)
+        failures = pending.failures + result.failures
+        stats.total += pending.count
+        stats.success += len(result.ok)
+        stats.failed += len(failures)
+        stats.skipped += pending.skipped
+        self.pending = _Pending()
+        if failures:
+            await self.journal.failures(failures)
+        await self.journal.progress(stats.snapshot())
+        if pending.cursor is not None:
+            await self.journal.checkpoint(pending.cursor)
+
+    def _timed(self, stage: Stage, run: StageFn, entries: list[Entry]) -> StageResult:
+        started = time.perf_counter()
+        result = run(entries)
+        counts = self.stats.stages[stage]
+        counts.ms += (time.perf_counter() - started) * 1000
+        counts.in_ += len(entries)
+        counts.out += len(result.ok)
+        counts.failed += len(result.failures)
+        counts.skipped += result.skipped
+        return result
+
+    def _with_keys(self, stage: Stage, failures: list[RecordFailure]) -> list[RecordFailure]:
+        # Before transform the key is not known yet; try the key expression on the raw record so
+        # the error list can still say which entity failed.
+        if stage != Stage.NORMALIZE:
+            return failures
+        return [replace(f, key=self._best_effort_key(f.payload)) for f in failures]
+
+    def _best_effort_key(self, record: Any) -> str | None:
+        try:
+            return self.transform.key_of(record) if isinstance(record, dict) else None
+        except Exception:
+            return None
+
+
+async def run_pipeline(
+    source: Connector | None,
+    target: Connector,
+    document: MappingDocument | Mapping[str, Any],
+    journal: RunJournal,
+    *,
+    cursor: str | None = None,
+    records: Iterable[Any] | None = None,
+    refs: Sequence[Any] | None = None,
+    start_stage: str = "extract",
+    retry: RetryPolicy | None = None,
+) -> RunStats:
+    """Run the stages over the source (from `cursor`) or over pushed / replayed `records`.
+
+    `refs`, one per record, come back on each `RecordFailure.ref` (a replay matches failures
+    to its DLQ messages with them). `start_stage` lets a replay enter at the stage that failed.
+    Raises `RunFailed` when the run cannot complete; its `stats` hold what was loaded and
+    checkpointed before.
+    """
+    doc = document if isinstance(document, MappingDocument) else parse_mapping_document(document)
+    start, policy = Stage(start_stage), retry or RetryPolicy()
+    if records is None and (source is None or start != Stage.EXTRACT):
+        raise ValueError("a run from a later stage than extract needs records")
+    run = _Run(target, doc, journal, start, policy)
+    if refs is not None:
+        records = list(records or ())
+        if len(refs) != len(records):
+            raise ValueError(f"{len(refs)} refs for {len(records)} records")
+        run.refs = iter(refs)
+    pages: AsyncIterator[Page]
+    if records is not None:
+        pages = batches(records, doc.extract.batch_size)
+    else:
+        assert source is not None
+        pages = read_pages(source, doc.extract, cursor, policy)
+    try:
+        async for page in _timed_pages(pages, run.stats):
+            await run.page(page)
+        await run.flush()
+    except RunFailed as exc:
+        exc.stats = run.stats.snapshot()
+        raise
+    return run.stats
+
+
+async def _timed_pages(pages: AsyncIterator[Page], stats: RunStats) -> AsyncIterator[Page]:
+    """The pages, with the time spent waiting for each counted as extract's."""
+    extract = stats.stages[Stage.EXTRACT]
+    while True:
+        started = time.perf_counter()
+        try:
+            page = await anext(pages)
+        except StopAsyncIteration:
+            return
+        finally:
+            extract.ms += (time.perf_counter() - started) * 1000
+        yield page
+
+
+def _order(stage: Stage) -> int:
+    return 0 if stage == Stage.EXTRACT else _RECORD_STAGES.index(stage) if stage in _RECORD_STAGES else 3

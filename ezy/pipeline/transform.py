@@ -1,0 +1,115 @@
+"""Transform: the mapping's key, filter, field expressions and defaults, compiled once per run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ezy.expressions import CompiledExpression, ExpressionError, compile_expression
+from ezy.mappings.document import TransformSection, pointer
+from ezy.pipeline.records import Entry, FailureCode, Record, RecordFailure, Stage, StageResult, fail
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+class TransformStage:
+    stage = Stage.TRANSFORM
+
+    def __init__(self, section: TransformSection) -> None:
+        self._key = compile_expression(section.key) if section.key else None
+        self._filter = compile_expression(section.filter) if section.filter else None
+        self.fields: list[tuple[str, CompiledExpression]] | None = (
+            None
+            if section.fields is None
+            else [(n, compile_expression(s)) for n, s in section.fields.items()]
+        )
+        self._defaults = list(section.defaults.items())
+
+    def run(self, entries: list[Entry]) -> StageResult:
+        result = StageResult(ok=[])
+        for entry in entries:
+            outcome = self._one(entry)
+            if outcome is None:
+                result.skipped += 1
+            elif isinstance(outcome, RecordFailure):
+                result.failures.append(outcome)
+            else:
+                entry.record = outcome
+                result.ok.append(entry)
+        return result
+
+    def key_of(self, record: Any) -> str | None:
+        """The entity key; raises `ExpressionError`."""
+        if self._key is None:
+            return None
+        return _as_key(_checked(self._key.evaluate(record)))
+
+    def _one(self, entry: Entry) -> Record | RecordFailure | None:
+        record = entry.record
+        try:
+            entry.key = self.key_of(record)
+        except ExpressionError as exc:
+            return fail(
+                entry, self.stage, FailureCode.EXPRESSION_ERROR, f"key: {exc}", pointer="/transform/key"
+            )
+        except RecursionError:
+            return fail(entry, self.stage, FailureCode.EXPRESSION_ERROR, "key: record is nested too deeply")
+        if self._filter is not None:
+            try:
+                if not _truthy(self._filter.evaluate(record)):
+                    return None
+            except (ExpressionError, RecursionError) as exc:
+                return fail(
+                    entry, self.stage, FailureCode.FILTER_ERROR, f"filter: {exc}", pointer="/transform/filter"
+                )
+        if self.fields is None:
+            out = dict(record) if self._defaults else record
+        else:
+            out = {}
+            for name, expression in self.fields:
+                try:
+                    out[name] = _checked(expression.evaluate(record))
+                except (ExpressionError, RecursionError) as exc:
+                    at = pointer("transform", "fields", name)
+                    return fail(entry, self.stage, FailureCode.EXPRESSION_ERROR, f"{name}: {exc}", pointer=at)
+        for name, value in self._defaults:
+            if out.get(name) is None:
+                out[name] = value
+        return out
+
+    def evaluate_fields(self, record: Any) -> dict[str, dict[str, Any]]:
+        """Each field's value (or error) on its own, for a preview."""
+        details: dict[str, dict[str, Any]] = {}
+        for name, expression in self.fields or []:
+            try:
+                value, error = _checked(expression.evaluate(record)), None
+            except (ExpressionError, RecursionError) as exc:
+                value, error = None, str(exc)
+            details[name] = {"value": value, "compiled": expression.compiled, "error": error}
+        return details
+
+
+def _checked(value: Any) -> Any:
+    # An expression can return a function or a regex; neither can be stored anywhere.
+    if isinstance(value, _JSON_SCALARS) or isinstance(value, dict | list):
+        return value
+    raise ExpressionError(f"expression returned a {type(value).__name__}, not a JSON value")
+
+
+def _truthy(value: Any) -> bool:
+    # JSONata's boolean cast: an array is true when any member is.
+    if isinstance(value, list):
+        return any(_truthy(v) for v in value)
+    return bool(value)
+
+
+def _as_key(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))

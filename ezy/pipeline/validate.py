@@ -1,0 +1,61 @@
+"""Validate: required output fields (null counts as missing), then the target's JSON Schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from ezy.mappings.document import ValidateSection, pointer
+from ezy.pipeline.records import Entry, FailureCode, RecordFailure, Stage, StageResult, fail
+
+_MAX_REPORTED = 20
+
+
+class ValidateStage:
+    stage = Stage.VALIDATE
+
+    def __init__(self, section: ValidateSection) -> None:
+        self._required = section.required
+        # Compiled once per run; the validator caches its sub-schemas across records.
+        self._validator = Draft202012Validator(dict(section.schema)) if section.schema is not None else None
+
+    def run(self, entries: list[Entry]) -> StageResult:
+        result = StageResult(ok=[])
+        for entry in entries:
+            try:
+                failure = self._check(entry)
+            except RecursionError:
+                failure = fail(entry, self.stage, FailureCode.SCHEMA_INVALID, "record is nested too deeply")
+            if failure is None:
+                result.ok.append(entry)
+            else:
+                result.failures.append(failure)
+        return result
+
+    def _check(self, entry: Entry) -> RecordFailure | None:
+        record = entry.record
+        if self._required:
+            missing = [name for name in self._required if record.get(name) is None]
+            if missing:
+                message = "missing required field(s): " + ", ".join(missing)
+                return fail(entry, self.stage, FailureCode.REQUIRED_MISSING, message, fields=missing)
+        if self._validator is None:
+            return None
+        errors = list(self._validator.iter_errors(record))
+        if not errors:
+            return None
+        best = best_match(errors)
+        assert best is not None
+        return fail(
+            entry,
+            self.stage,
+            FailureCode.SCHEMA_INVALID,
+            f"{pointer(*best.absolute_path) or '/'}: {best.message}",
+            errors=[_error(e) for e in errors[:_MAX_REPORTED]],
+        )
+
+
+def _error(error: Any) -> dict[str, str]:
+    return {"pointer": pointer(*error.absolute_path), "message": error.message}
