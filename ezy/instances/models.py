@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
-
 
 if TYPE_CHECKING:
     from ezy.connections.models import ConnectionProfile
@@ -24,6 +24,10 @@ class Instance(VersionedConfig):
     mapping: fields.ForeignKeyRelation[MappingConfiguration] = fields.ForeignKeyField(
         "models.MappingConfiguration", related_name="instances", on_delete=fields.RESTRICT
     )
+    # The `<relation>_id` columns Tortoise adds at runtime, declared for the type checker.
+    source_profile_id: uuid.UUID
+    target_profile_id: uuid.UUID
+    mapping_id: uuid.UUID
     options: dict = fields.JSONField(default=dict)
     status = fields.CharField(max_length=16, default="inactive")
     # Incremental cursor: moved only by the runner's checkpoint, never by a config write.

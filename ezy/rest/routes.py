@@ -4,9 +4,29 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from ezy.rest import api_keys
+from ezy.rest import (
+    api_keys,
+    connection_profiles,
+    dlq,
+    instances,
+    mapping_configurations,
+    schedules,
+    sync_events,
+    sync_logs,
+    webhook_endpoints,
+)
 
-ROUTE_GROUPS = [api_keys.routes]
+ROUTE_GROUPS = [
+    api_keys.routes,
+    connection_profiles.routes,
+    mapping_configurations.routes,
+    instances.routes,
+    schedules.routes,
+    webhook_endpoints.routes,
+    sync_events.routes,
+    sync_logs.routes,
+    dlq.routes,
+]
 
 
 def api_routes() -> list[BaseRoute]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
@@ -42,6 +44,7 @@ class EntityError(TenantOwned):
     sync_log: fields.ForeignKeyRelation[SyncLog] = fields.ForeignKeyField(
         "models.SyncLog", related_name="entity_errors", on_delete=fields.CASCADE
     )
+    sync_log_id: uuid.UUID  # added by Tortoise at runtime
     entity_key = fields.CharField(max_length=500, null=True)
     stage = fields.CharField(max_length=16)
     code = fields.CharField(max_length=64)

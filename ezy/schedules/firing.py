@@ -54,14 +54,17 @@ async def _fire(schedule: Schedule, now: datetime) -> int:
     )
     if not claimed:
         return 0  # another scheduler moved it first
-    instance = await Instance.get_or_none(id=schedule.instance_id, tenant_id=schedule.tenant_id)  # type: ignore[attr-defined]
+    instance = await Instance.get_or_none(id=schedule.instance_id, tenant_id=schedule.tenant_id)
     if instance is None or instance.status != "active":
         return 0  # an inactive instance runs nothing; the schedule stays and fires again later
     request = RunRequest(
         "schedule",
         correlation_id=occurrence_id(schedule.id, due_at),
-        details={"scheduleId": str(schedule.id), "dueAt": due_at.isoformat(),
-                 "overlapPolicy": schedule.overlap_policy},
+        details={
+            "scheduleId": str(schedule.id),
+            "dueAt": due_at.isoformat(),
+            "overlapPolicy": schedule.overlap_policy,
+        },
     )
     try:
         await start_run(schedule.tenant_id, instance.id, request)

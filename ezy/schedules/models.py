@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
-
 
 if TYPE_CHECKING:
     from ezy.instances.models import Instance
@@ -15,6 +15,7 @@ class Schedule(VersionedConfig):
     instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
         "models.Instance", related_name="schedules", on_delete=fields.RESTRICT
     )
+    instance_id: uuid.UUID  # added by Tortoise at runtime
     cron = fields.CharField(max_length=120)
     timezone = fields.CharField(max_length=64, default="UTC")
     enabled = fields.BooleanField(default=True)

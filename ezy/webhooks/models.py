@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from ezy.base_model import TenantOwned, VersionedConfig
-
 
 if TYPE_CHECKING:
     from ezy.instances.models import Instance
@@ -15,6 +15,7 @@ class WebhookEndpoint(VersionedConfig):
     instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
         "models.Instance", related_name="webhook_endpoints", on_delete=fields.RESTRICT
     )
+    instance_id: uuid.UUID  # added by Tortoise at runtime
     provider = fields.CharField(max_length=16)
     secret_encrypted = fields.TextField()
     topics: list = fields.JSONField(default=list)
@@ -31,6 +32,7 @@ class WebhookDelivery(TenantOwned):
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
+    endpoint_id: uuid.UUID  # added by Tortoise at runtime
     received_at = fields.DatetimeField(auto_now_add=True)
     topic = fields.CharField(max_length=120, null=True)
     external_id = fields.CharField(max_length=200, null=True)
