@@ -1,0 +1,118 @@
+"""What every domain module shares: timestamps, pages, page arguments and input-to-body conversion."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import strawberry
+from strawberry.schema.types.base_scalars import wrap_parser
+from strawberry.types.base import get_object_definition
+from strawberry.types.scalar import ScalarDefinition
+from strawberry.utils.str_converters import to_camel_case
+
+from ezy.errors import NotFound
+from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from ezy.pagination import Page as Rows
+from ezy.timefmt import parse_rfc3339, rfc3339
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The REST wire format: RFC 3339 UTC with a `Z`, milliseconds only when there are any.
+DATETIME = strawberry.scalar(
+    name="DateTime",
+    description="An RFC 3339 timestamp, answered in UTC (`2026-11-28T12:00:00Z`), as REST answers it.",
+    serialize=rfc3339,
+    parse_value=wrap_parser(parse_rfc3339, "DateTime"),
+)
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {datetime: DATETIME}
+
+VersionArg = Annotated[
+    int,
+    strawberry.argument(
+        description="The `version` you last read (REST's If-Match); when stale: VersionMismatchError."
+    ),
+]
+PageArg = Annotated[int, strawberry.argument(description="Page number, from 1.")]
+PageSizeArg = Annotated[
+    int,
+    strawberry.argument(
+        description=f"Items per page: 1 to {MAX_PAGE_SIZE} (capped), {DEFAULT_PAGE_SIZE} by default."
+    ),
+]
+
+
+@strawberry.type(
+    description="One page of a list, newest first; a page past the end is empty with the true total."
+)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: Rows[Any], convert: Callable[[Any], T]) -> Page[T]:
+        return cls(
+            items=[convert(row) for row in rows.items],
+            page=rows.page,
+            page_size=rows.page_size,
+            total=rows.total,
+        )
+
+
+@strawberry.type(description="The id of what was deleted.")
+class Deleted:
+    id: strawberry.ID
+
+
+def page_request(page: int, page_size: int) -> PageRequest:
+    """Out-of-range values are a top-level BAD_USER_INPUT error, as REST's 400."""
+    return PageRequest(page=page, page_size=page_size)
+
+
+def filters(**values: Any) -> dict[str, str]:
+    """List filters as REST's query parameters (camelCase names, string values); None is no filter."""
+    return {to_camel_case(name): _query_value(value) for name, value in values.items() if value is not None}
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_body(value: Any) -> Any:
+    """A GraphQL input as the REST body it stands for: camelCase keys, UNSET dropped, null kept.
+
+    Null stays null so a merge-patch input can delete a key, as `null` does in JSON Merge Patch.
+    The services then validate it exactly as they validate REST's body, with the same pointers.
+    """
+    definition = get_object_definition(value)
+    if definition is not None:
+        body: dict[str, Any] = {}
+        for field in definition.fields:
+            item = getattr(value, field.python_name)
+            if item is not strawberry.UNSET:
+                body[field.graphql_name or to_camel_case(field.python_name)] = to_body(item)
+        return body
+    if isinstance(value, list):
+        return [to_body(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    return value
+
+
+async def or_none(call: Awaitable[R]) -> R | None:
+    """A single-item query answers null for an id the tenant does not have."""
+    try:
+        return await call
+    except NotFound:
+        return None

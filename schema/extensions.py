@@ -1,0 +1,72 @@
+"""Schema extensions, passed as factories: query limits, and top-level errors that leak nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from ezy.errors import EzyError
+from ezy.logs import request_id_var
+from schema.errors import top_level_error
+
+log = logging.getLogger("ezy.graphql")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Neither a GraphQL error (syntax, validation, limits) nor one from the domain's error tree."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | EzyError)
+
+
+class EzyErrors(SchemaExtension):
+    """Domain errors become top-level errors with `extensions.code`; anything else is masked.
+
+    The original of a masked error is logged (see `EzySchema.process_errors`) with the request id
+    that the client is given to quote.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [self._rewrite(error) for error in errors]
+
+    @staticmethod
+    def _rewrite(error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, EzyError):
+            return top_level_error(error, original)
+        if not is_unexpected(error):
+            return error
+        request_id = request_id_var.get()
+        return GraphQLError(
+            f"An unexpected error occurred (request id {request_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def extension_factories() -> list[Callable[[], SchemaExtension]]:
+    return [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        EzyErrors,
+    ]
