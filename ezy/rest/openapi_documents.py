@@ -1,0 +1,180 @@
+"""The schemas with a life of their own: the mapping document and the connection profile kinds.
+
+Both are the JSON Schemas the API validates with, read from their source, so the spec cannot drift:
+the mapping document is `schema/mapping.schema.json`; a profile's config and secrets per kind come
+from `ezy.connections.kinds`. The mapping schema's `$defs` become components (`MappingExpression`, ...)
+so that every `$ref` resolves against the OpenAPI document, and `$schema`/`$id` are dropped (OpenAPI
+3.1's default dialect is 2020-12 already, and an `$id` would re-base the refs inside it).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from ezy.connections import kinds as connection_kinds
+from ezy.rest.openapi_build import Schema, array_of, nullable, ref
+from ezy.rest.openapi_schemas import ANY_OBJECT, NAME, config_resource, obj, patch_of
+
+MAPPING_SCHEMA_FILE = "mapping.schema.json"
+MAPPING_DOCUMENT = "MappingDocument"
+
+
+EXAMPLE_DOCUMENT: Schema = {
+    "version": 1,
+    "extract": {"resource": "products"},
+    "normalize": {"trimStrings": True, "numbers": ["variants[*].price"]},
+    "transform": {
+        "key": "id",
+        "filter": "status = 'active'",
+        "fields": {"externalId": "$string(id)", "sku": "variants[0].sku", "title": "$trim(title)"},
+    },
+    "validate": {"required": ["externalId", "sku"]},
+    "load": {"resource": "items", "keys": ["externalId"]},
+}
+EXAMPLE_RECORD: Schema = {
+    "id": 7,
+    "title": " Mug ",
+    "status": "active",
+    "variants": [{"sku": "MUG-1", "price": "9.50"}],
+}
+
+
+def load_mapping_schema() -> Schema:
+    text = resources.files("schema").joinpath(MAPPING_SCHEMA_FILE).read_text(encoding="utf-8")
+    loaded: Schema = json.loads(text)
+    return loaded
+
+
+def _def_name(name: str) -> str:
+    return f"Mapping{name[:1].upper()}{name[1:]}"
+
+
+def _rebase(node: Any) -> Any:
+    """Refs local to the mapping schema, rewritten to point into #/components/schemas."""
+    if isinstance(node, list):
+        return [_rebase(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _rebase(value) for key, value in node.items()}
+    target = out.get("$ref")
+    if isinstance(target, str) and target.startswith("#"):
+        head, _, rest = target.removeprefix("#/$defs/").partition("/")
+        if target.startswith("#/$defs/"):
+            out["$ref"] = f"#/components/schemas/{_def_name(head)}" + (f"/{rest}" if rest else "")
+        else:
+            out["$ref"] = f"#/components/schemas/{MAPPING_DOCUMENT}{target[1:]}"
+    return out
+
+
+def mapping_schemas() -> dict[str, Schema]:
+    source = load_mapping_schema()
+    document = {k: v for k, v in source.items() if k not in ("$schema", "$id", "$defs")}
+    out: dict[str, Schema] = {MAPPING_DOCUMENT: _rebase(document)}
+    for name, definition in source.get("$defs", {}).items():
+        out[_def_name(name)] = _rebase(definition)
+    mapping_input = obj(
+        {"name": NAME, "document": ref(MAPPING_DOCUMENT)},
+        required=["name", "document"],
+        examples=[{"name": "Products to items", "document": EXAMPLE_DOCUMENT}],
+    )
+    records = array_of(ANY_OBJECT, maxItems=100, description="Input records, as the source reads them.")
+    stopped = obj(
+        {"stage": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+        required=["stage", "code", "message"],
+    )
+    field_result = obj({"value": {"description": "Any JSON."}, "compiled": {"type": "string"}})
+    stage_names = ("normalize", "transform", "validate")
+    result = obj(
+        {
+            "input": ANY_OBJECT,
+            "stages": obj({s: {"description": f"The record after {s} (any JSON)."} for s in stage_names}),
+            "output": nullable(ANY_OBJECT),
+            "stoppedAt": nullable(stopped),
+            "fields": {"type": "object", "additionalProperties": field_result},
+        },
+        required=["input", "stages", "output", "stoppedAt"],
+    )
+    return out | {
+        "MappingConfiguration": config_resource(
+            "A named mapping document.",
+            {"name": NAME, "document": ref(MAPPING_DOCUMENT)},
+            ["name", "document"],
+        ),
+        "MappingConfigurationInput": mapping_input,
+        "MappingConfigurationPatch": patch_of(mapping_input, "JSON Merge Patch of a mapping configuration."),
+        "PreviewInput": obj(
+            {"records": records}, required=["records"], examples=[{"records": [EXAMPLE_RECORD]}]
+        ),
+        "UnsavedPreviewInput": obj(
+            {"document": ref(MAPPING_DOCUMENT), "records": records},
+            required=["document", "records"],
+            examples=[{"document": EXAMPLE_DOCUMENT, "records": [EXAMPLE_RECORD]}],
+        ),
+        "PreviewResult": obj({"results": array_of(result)}, required=["results"]),
+    }
+
+
+# What each kind is; its config and secrets schemas are the ones the API validates with.
+KIND_DESCRIPTIONS = {
+    "sample": "Deterministic generated store data; a counting sink as a target.",
+    "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
+    "shopify": "The Shopify Admin REST API.",
+    "http": "Any JSON REST API: auth, pagination (page, offset, cursor, `Link`) and a records path.",
+}
+WRITE_ONLY = "Write-only: responses list the names in `secretKeys`, never a value."
+
+
+def _profile_input(kind: str) -> Schema:
+    config, secrets = (dict(schema) for schema in connection_kinds.schemas(kind))
+    description = KIND_DESCRIPTIONS.get(kind, f"A `{kind}` connection.")
+    return obj(
+        {"name": NAME, "kind": {"const": kind}, "config": config, "secrets": secrets | {"writeOnly": True}},
+        required=["name", "kind", "config"],
+        title=f"{kind} profile",
+        description=f"{description} `secrets`: {WRITE_ONLY}",
+    )
+
+
+def connection_schemas() -> dict[str, Schema]:
+    """The create/replace body is a `oneOf` by `kind`, one closed config schema per kind."""
+    names = {kind: f"{kind.capitalize()}ProfileInput" for kind in connection_kinds.kinds()}
+    out: dict[str, Schema] = {name: _profile_input(kind) for kind, name in names.items()}
+    out["ConnectionProfileInput"] = {
+        "examples": [{"name": "Demo store", "kind": "sample", "config": {"count": 100, "seed": 1}}],
+        "oneOf": [ref(name) for name in names.values()],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {kind: f"#/components/schemas/{name}" for kind, name in names.items()},
+        },
+    }
+    out["ConnectionProfilePatch"] = obj(
+        {"name": NAME, "config": ANY_OBJECT, "secrets": ANY_OBJECT | {"writeOnly": True}},
+        description="JSON Merge Patch, merged into the stored profile; the result is validated against "
+        "its kind's schema (`*ProfileInput`). `null` removes a config field or a secret.",
+    )
+    out["ConnectionProfile"] = config_resource(
+        "Where records come from or go to.",
+        {
+            "name": NAME,
+            "kind": {"type": "string", "enum": connection_kinds.kinds()},
+            "config": {
+                "type": "object",
+                "description": "The kind's config (see the `*ProfileInput` schemas).",
+            },
+            "secretKeys": array_of(
+                {"type": "string"}, description="Names of the stored secrets, never values."
+            ),
+        },
+        ["name", "kind", "config", "secretKeys"],
+    )
+    out["ConnectionTestResult"] = obj(
+        {
+            "ok": {"type": "boolean"},
+            "latencyMs": nullable({"type": "number", "minimum": 0}),
+            "detail": nullable({"type": "string"}),
+        },
+        required=["ok", "latencyMs", "detail"],
+    )
+    return out
