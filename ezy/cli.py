@@ -104,6 +104,36 @@ def cmd_keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
     print(json.dumps(keys.key_view(key)))
 
 
+EXIT_BY_STATUS = {"succeeded": 0, "partial": 3}
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    from rich.console import Console
+
+    from ezy.follow import follow
+    from ezy.instances.models import Instance
+    from ezy.runs.service import RunRequest, start_run
+    from ezy.runtime import Runtime
+
+    async def main() -> str:
+        async with Runtime(settings):
+            instance_id = parse_id(args.instance_id)
+            instance = await Instance.get_or_none(id=instance_id) if instance_id else None
+            if instance is None:
+                raise SystemExit(f"error: no instance {args.instance_id}")
+            if instance.status != "active":
+                raise SystemExit("error: the instance is inactive; activate it first")
+            log = await start_run(instance.tenant_id, instance.id, RunRequest("api"))
+            print(f"queued run {log.id} (correlation id {log.correlation_id})")
+            if not args.follow:
+                return "queued"
+            final = await follow(log.id, Console())
+            return final.status
+
+    status = asyncio.run(main())
+    raise SystemExit(EXIT_BY_STATUS.get(status, 0 if status == "queued" else 1))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ezy", description="EZY Integrations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="an arq worker only").set_defaults(func=cmd_worker)
     sub.add_parser("scheduler", help="the scheduler only").set_defaults(func=cmd_scheduler)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    run = sub.add_parser("run", help="trigger a run of an instance")
+    run.add_argument("instance_id")
+    run.add_argument("--follow", action="store_true", help="show live progress and the final counts")
+    run.set_defaults(func=cmd_run)
 
     tenants = sub.add_parser("tenants", help="tenants").add_subparsers(dest="action", required=True)
     t_create = tenants.add_parser("create", help="create a tenant and its first API key")

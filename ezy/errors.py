@@ -1,16 +1,16 @@
 """The domain's error tree. Services raise these; REST and GraphQL map them in one place each.
 
-    EzyError
-     ├── InvalidRequest        malformed body or query parameter          (REST 400)
-     ├── Unauthenticated       missing/unknown/expired/revoked key         (REST 401)
-     ├── NotFound              unknown id, or another tenant's            (REST 404)
-     ├── Conflict              referenced, duplicate name, wrong state     (REST 409)
-     ├── VersionMismatch       stale If-Match / version                    (REST 412)
-     ├── PayloadTooLarge                                                   (REST 413)
-     ├── UnsupportedMediaType                                              (REST 415)
-     ├── ValidationFailed      field errors with JSON Pointers             (REST 422)
-     ├── VersionRequired       If-Match missing                            (REST 428)
-     └── RateLimited                                                       (REST 429)
+EzyError
+ ├── InvalidRequest        malformed body or query parameter          (REST 400)
+ ├── Unauthenticated       missing/unknown/expired/revoked key         (REST 401)
+ ├── NotFound              unknown id, or another tenant's            (REST 404)
+ ├── Conflict              referenced, duplicate name, wrong state     (REST 409)
+ ├── VersionMismatch       stale If-Match / version                    (REST 412)
+ ├── PayloadTooLarge                                                   (REST 413)
+ ├── UnsupportedMediaType                                              (REST 415)
+ ├── ValidationFailed      field errors with JSON Pointers             (REST 422)
+ ├── VersionRequired       If-Match missing                            (REST 428)
+ └── RateLimited                                                       (REST 429)
 """
 
 from __future__ import annotations

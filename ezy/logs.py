@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import MutableMapping
-from typing import Any
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 

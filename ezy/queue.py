@@ -58,7 +58,9 @@ async def open_pool(settings: RedisSettings) -> ArqRedis:
 RUN_JOB = "run_sync"
 
 
-async def enqueue_run(pool: ArqRedis, sync_log_id: str, job_id: str, *, defer_seconds: float | None = None) -> bool:
+async def enqueue_run(
+    pool: ArqRedis, sync_log_id: str, job_id: str, *, defer_seconds: float | None = None
+) -> bool:
     """Queues a run. False when a job with this id is already queued or kept (arq dedups by id)."""
     job = await pool.enqueue_job(RUN_JOB, sync_log_id, _job_id=job_id, _defer_by=defer_seconds)
     return job is not None

@@ -32,7 +32,9 @@ class SecretBox:
             value = json.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken:
             # Say which problem it is without echoing anything of the token.
-            raise RuntimeError("stored secrets cannot be decrypted with the configured EZY_SECRET_KEY") from None
+            raise RuntimeError(
+                "stored secrets cannot be decrypted with the configured EZY_SECRET_KEY"
+            ) from None
         return value if isinstance(value, dict) else {}
 
     def rotate(self, token: str) -> str:

@@ -21,10 +21,9 @@ from ezy.db import MIGRATIONS_DIR, tortoise_config
 PG_ADMIN = sys.argv[1] if len(sys.argv) == 2 else "postgres://postgres@127.0.0.1:5432"
 
 
-async def _generate(url: str, location: str) -> Path:
+async def _generate(url: str, location: str) -> None:
     async with Command(tortoise_config=tortoise_config(url), app="models", location=location) as cmd:
         await cmd.init_db(safe=True)
-    return next(Path(location, "models").glob("0_*.py"))
 
 
 def _module_parts(path: Path) -> tuple[str, str]:

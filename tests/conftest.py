@@ -84,6 +84,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with Runtime(settings, migrate=True) as rt:
+        if TEST_REDIS_URL:
+            # A dedicated test database: jobs left by an earlier, interrupted session must not run here.
+            await rt.pool.flushdb()
         yield rt
 
 

@@ -14,7 +14,9 @@ async def _create(client: httpx.AsyncClient, tenant: TestTenant, **body: object)
     return await client.post("/api/v1/api-keys", json={"name": "ci", **body}, headers=tenant.headers)
 
 
-async def test_list_shows_the_tenants_keys_without_secrets(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_list_shows_the_tenants_keys_without_secrets(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     response = await client.get("/api/v1/api-keys", headers=tenant.headers)
     assert response.status_code == 200
     body = response.json()
@@ -24,7 +26,9 @@ async def test_list_shows_the_tenants_keys_without_secrets(client: httpx.AsyncCl
     assert tenant.key.startswith(item["prefix"] + "_")
 
 
-async def test_create_shows_the_secret_once_and_it_works(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_create_shows_the_secret_once_and_it_works(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     created = await _create(client, tenant)
     assert created.status_code == 201
     assert created.headers["location"] == f"/api/v1/api-keys/{created.json()['id']}"
@@ -44,7 +48,9 @@ async def test_keys_are_stored_hashed(client: httpx.AsyncClient, tenant: TestTen
 
 async def test_revoked_key_is_refused(client: httpx.AsyncClient, tenant: TestTenant) -> None:
     created = (await _create(client, tenant)).json()
-    assert (await client.delete(f"/api/v1/api-keys/{created['id']}", headers=tenant.headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/api-keys/{created['id']}", headers=tenant.headers)
+    ).status_code == 204
     refused = await client.get("/api/v1/api-keys", headers={"Authorization": f"ApiKey {created['key']}"})
     assert refused.status_code == 401
     shown = await client.get(f"/api/v1/api-keys/{created['id']}", headers=tenant.headers)
@@ -59,7 +65,9 @@ async def test_expired_key_is_refused(client: httpx.AsyncClient, tenant: TestTen
     assert refused.headers["www-authenticate"] == "ApiKey"
 
 
-async def test_rotation_without_grace_stops_the_old_secret(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_rotation_without_grace_stops_the_old_secret(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     created = (await _create(client, tenant)).json()
     rotated = await client.post(f"/api/v1/api-keys/{created['id']}/rotate", headers=tenant.headers)
     assert rotated.status_code == 200 and rotated.json()["id"] == created["id"]

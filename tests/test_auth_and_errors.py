@@ -25,7 +25,9 @@ PROBLEM = "application/problem+json"
         pytest.param("ApiKey ezy_000000000000_unknownsecretvalue", id="unknown"),
     ],
 )
-async def test_bad_credentials_are_401_with_challenge(client: httpx.AsyncClient, authorization: str | None) -> None:
+async def test_bad_credentials_are_401_with_challenge(
+    client: httpx.AsyncClient, authorization: str | None
+) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = await client.get("/api/v1/api-keys", headers=headers)
     assert response.status_code == 401
@@ -34,7 +36,9 @@ async def test_bad_credentials_are_401_with_challenge(client: httpx.AsyncClient,
     assert response.json()["status"] == 401
 
 
-async def test_a_right_prefix_with_a_wrong_secret_is_refused(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_a_right_prefix_with_a_wrong_secret_is_refused(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     forged = tenant.key[:-4] + ("AAAA" if not tenant.key.endswith("AAAA") else "BBBB")
     response = await client.get("/api/v1/api-keys", headers={"Authorization": f"ApiKey {forged}"})
     assert response.status_code == 401
@@ -65,7 +69,9 @@ async def test_wrong_method_is_problem_405(client: httpx.AsyncClient, tenant: Te
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient, tenant: TestTenant) -> None:
     response = await client.post(
-        "/api/v1/api-keys", content=b'{"name": ', headers={**tenant.headers, "Content-Type": "application/json"}
+        "/api/v1/api-keys",
+        content=b'{"name": ',
+        headers={**tenant.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
@@ -80,7 +86,9 @@ async def test_non_json_media_type_is_415(client: httpx.AsyncClient, tenant: Tes
     assert response.headers["content-type"] == PROBLEM
 
 
-async def test_a_json_array_where_an_object_is_expected_is_422(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_a_json_array_where_an_object_is_expected_is_422(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     response = await client.post("/api/v1/api-keys", json=[1, 2], headers=tenant.headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == ""
@@ -118,7 +126,9 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
     assert len(response.headers["x-request-id"]) >= 16
 
 
-async def test_huge_streamed_body_without_length_is_413(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+async def test_huge_streamed_body_without_length_is_413(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
     async def chunks():  # type: ignore[no-untyped-def]
         yield b'{"name": "'
         for _ in range(100):

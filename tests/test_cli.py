@@ -15,8 +15,13 @@ def ezy(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     env = {**os.environ, "EZY_DATABASE_URL": f"sqlite://{tmp_path}/cli.db", "EZY_DATA_DIR": str(tmp_path)}
     env.pop("EZY_REDIS_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "ezy.cli", *args], cwd=tmp_path, env=env, text=True,
-        capture_output=True, timeout=60, check=check,
+        [sys.executable, "-m", "ezy.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=check,
     )
 
 
@@ -54,6 +59,13 @@ def test_keys_create_list_rotate_revoke(made: tuple[Path, dict[str, str]]) -> No
 
 def test_keys_of_an_unknown_tenant_are_not_found(made: tuple[Path, dict[str, str]]) -> None:
     tmp, created = made
-    result = ezy(tmp, "keys", "revoke", "00000000-0000-0000-0000-000000000000",
-                 "--tenant", created["tenantId"], check=False)
+    result = ezy(
+        tmp,
+        "keys",
+        "revoke",
+        "00000000-0000-0000-0000-000000000000",
+        "--tenant",
+        created["tenantId"],
+        check=False,
+    )
     assert result.returncode == 2 and "not found" in result.stderr

@@ -1,4 +1,4 @@
-"""`ezy up` on a fresh directory: SQLite, embedded Redis, migrations, and the key from `ezy tenants create`."""
+"""`ezy up` in a fresh directory: SQLite, embedded Redis, migrations, and a key from `ezy tenants create`."""
 
 from __future__ import annotations
 
@@ -26,11 +26,19 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
     env.update(EZY_PORT=str(port))
     cli = [sys.executable, "-m", "ezy.cli"]
     created = json.loads(
-        subprocess.run([*cli, "tenants", "create", "acme", "--json"], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, check=True, timeout=60).stdout
+        subprocess.run(
+            [*cli, "tenants", "create", "acme", "--json"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
     )
-    server = subprocess.Popen([*cli, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [*cli, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -42,7 +50,9 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "ezy up did not become ready"
             time.sleep(0.2)
-        listed = httpx.get(f"{base}/api/v1/api-keys", headers={"Authorization": f"ApiKey {created['apiKey']}"})
+        listed = httpx.get(
+            f"{base}/api/v1/api-keys", headers={"Authorization": f"ApiKey {created['apiKey']}"}
+        )
         assert listed.status_code == 200
         assert created["apiKey"].startswith(listed.json()["items"][0]["prefix"])
         assert (tmp_path / "ezy.db").exists() and (tmp_path / ".ezy" / "secret.key").exists()

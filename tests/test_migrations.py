@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,8 +17,15 @@ async def test_migrations_are_recorded_and_ezy_migrate_is_idempotent(runtime: Ru
     assert [r["version"] for r in rows] == ["0_20261128000000_init.py"]
     # In a subprocess: aerich's command tears down the ORM state of the process it runs in.
     env = {**os.environ, "EZY_DATABASE_URL": runtime.settings.database_url}
-    result = subprocess.run([sys.executable, "-m", "ezy.cli", "migrate"], env=env, capture_output=True,
-                            text=True, timeout=60, check=True)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "ezy.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "up to date" in result.stdout
 
 

@@ -17,7 +17,9 @@ log = logging.getLogger("ezy.worker")
 FUNCTIONS: list[Any] = [jobs.noop, jobs.run_sync]
 
 
-def build_worker(runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handle_signals: bool = False) -> Worker:
+def build_worker(
+    runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handle_signals: bool = False
+) -> Worker:
     return Worker(
         functions=FUNCTIONS,
         redis_pool=pool,
@@ -29,7 +31,7 @@ def build_worker(runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handl
         max_jobs=10,
         # Waiting for an instance lock and transient retries are counted by the runs themselves.
         max_tries=1000,
-        job_timeout=3600,
+        job_timeout=6 * 3600,  # long runs are fine: abandoned ones are found by heartbeat, not by this
         keep_result=3600,
     )
 

@@ -41,7 +41,9 @@ def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
         "entityKey": letter.entity_key,
         "error": {"code": letter.code, "message": letter.message},
         "attempts": letter.attempts,
-        "resolvedBySyncLogId": str(letter.resolved_by_sync_log_id) if letter.resolved_by_sync_log_id else None,
+        "resolvedBySyncLogId": str(letter.resolved_by_sync_log_id)
+        if letter.resolved_by_sync_log_id
+        else None,
         "createdAt": rfc3339(letter.created_at),
         "updatedAt": rfc3339(letter.updated_at),
     }
@@ -75,7 +77,11 @@ def _filtered(ctx: TenantContext, filters: Mapping[str, Any], *, pointer: str) -
             query = query.filter(code=value)
         elif name in ("from", "to"):
             moment = _moment(value, where, pointer)
-            query = query.filter(created_at__gte=moment) if name == "from" else query.filter(created_at__lt=moment)
+            query = (
+                query.filter(created_at__gte=moment)
+                if name == "from"
+                else query.filter(created_at__lt=moment)
+            )
         elif pointer:
             raise invalid(where, "unknown filter")
     return query
@@ -123,17 +129,24 @@ async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, A
         raise Conflict(f"the message is {letter.status}; only pending messages can be replayed")
     await _instance_for_replay(ctx, letter.instance_id)
     run_id = uuid.uuid4()
-    values: dict[str, Any] = {"status": "replaying", "replay_sync_log_id": run_id,
-                              "replay_stage": "normalize" if edited else letter.stage, "updated_at": utcnow()}
+    values: dict[str, Any] = {
+        "status": "replaying",
+        "replay_sync_log_id": run_id,
+        "replay_stage": "normalize" if edited else letter.stage,
+        "updated_at": utcnow(),
+    }
     if edited:
         values["payload"] = body["payload"]
-        values["history"] = [*letter.history, {"at": utcnow().isoformat(), "outcome": "edited",
-                                               "previousPayload": letter.payload}]
+        values["history"] = [
+            *letter.history,
+            {"at": utcnow().isoformat(), "outcome": "edited", "previousPayload": letter.payload},
+        ]
     claimed = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(**values)
     if not claimed:
         raise Conflict("the message is already being replayed")
-    return await start_run(ctx.tenant_id, letter.instance_id, RunRequest("replay", details={"runId": str(run_id)}),
-                           log_id=run_id)
+    return await start_run(
+        ctx.tenant_id, letter.instance_id, RunRequest("replay", details={"runId": str(run_id)}), log_id=run_id
+    )
 
 
 def _check_payload(payload: Any) -> None:
@@ -148,7 +161,9 @@ def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[Dea
     if unknown:
         raise invalid(f"/{unknown[0]}", "unknown field")
     if ("ids" in body) == ("filter" in body):
-        raise ValidationFailed("give either ids or filter", errors=[FieldError("", "give either ids or filter")])
+        raise ValidationFailed(
+            "give either ids or filter", errors=[FieldError("", "give either ids or filter")]
+        )
     if "ids" in body:
         ids = body["ids"]
         if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
@@ -171,7 +186,8 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     selection = _bulk_selection(ctx, body).filter(status="pending")
     instance_ids = await selection.distinct().values_list("instance_id", flat=True)
     count = 0
-    for instance_id in instance_ids:
+    for raw_id in instance_ids:
+        instance_id = uuid.UUID(str(raw_id))
         instance = await scoped(Instance, ctx).get_or_none(id=instance_id)
         if instance is None or instance.status != "active":
             continue  # such messages stay pending; the count says how many were taken
@@ -181,7 +197,9 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
         )
         if claimed:
             count += claimed
-            await start_run(ctx.tenant_id, instance_id, RunRequest("replay", details={"bulk": True}), log_id=run_id)
+            await start_run(
+                ctx.tenant_id, instance_id, RunRequest("replay", details={"bulk": True}), log_id=run_id
+            )
     return count
 
 
@@ -190,8 +208,10 @@ async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     if letter.status not in ("pending",):
         raise Conflict(f"the message is {letter.status}; only pending messages can be discarded")
     entry = {"at": utcnow().isoformat(), "outcome": "discarded"}
-    moved = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(
-        status="discarded", history=[*letter.history, entry], updated_at=utcnow()
+    moved = (
+        await scoped(DeadLetter, ctx)
+        .filter(id=letter.id, status="pending")
+        .update(status="discarded", history=[*letter.history, entry], updated_at=utcnow())
     )
     if not moved:
         raise Conflict("the message changed state meanwhile")
@@ -199,4 +219,8 @@ async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
 
 
 async def discard_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
-    return await _bulk_selection(ctx, body).filter(status="pending").update(status="discarded", updated_at=utcnow())
+    return (
+        await _bulk_selection(ctx, body)
+        .filter(status="pending")
+        .update(status="discarded", updated_at=utcnow())
+    )

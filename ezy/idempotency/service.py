@@ -44,8 +44,13 @@ async def once(
     await scoped(IdempotencyRecord, ctx).filter(scope=scope, key=key, expires_at__lte=utcnow()).delete()
     try:
         record = await IdempotencyRecord.create(
-            tenant_id=ctx.tenant_id, scope=scope, key=key, request_hash=digest,
-            status_code=IN_PROGRESS, response=None, expires_at=utcnow() + TTL,
+            tenant_id=ctx.tenant_id,
+            scope=scope,
+            key=key,
+            request_hash=digest,
+            status_code=IN_PROGRESS,
+            response=None,
+            expires_at=utcnow() + TTL,
         )
     except IntegrityError:
         return await _replay(ctx, scope, key, digest)

@@ -23,7 +23,9 @@ async def trigger(request: Request) -> Response:
         log = await service.trigger(ctx, body)
         return 202, {"correlationId": str(log.correlation_id), "status": log.status, "syncLogId": str(log.id)}
 
-    status, answer = await once(ctx, "POST /sync-events", request.headers.get("idempotency-key"), body, produce)
+    status, answer = await once(
+        ctx, "POST /sync-events", request.headers.get("idempotency-key"), body, produce
+    )
     return _accepted(answer) if status == 202 else ok(answer, status=status)
 
 

@@ -17,9 +17,10 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from ezy.connections.models import ConnectionProfile
 from ezy.connectors.base import Connector, TransientError
 from ezy.connectors.registry import open_connector
-from ezy.connections.models import ConnectionProfile
+from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.locks import InstanceLock
 from ezy.mappings.document import parse_mapping_document
@@ -32,7 +33,6 @@ from ezy.runs.journal import DbJournal
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.service import TERMINAL
 from ezy.runtime import current
-from ezy.dlq.models import DeadLetter
 from ezy.timefmt import utcnow
 
 log = logging.getLogger("ezy.runs")
@@ -86,7 +86,9 @@ async def execute(sync_log_id: str) -> Outcome:
         return await _overlapping(run)
     try:
         claimed = await SyncLog.filter(id=run.id, status="queued").update(
-            status="running", attempt=run.attempt + 1, started_at=run.started_at or utcnow(),
+            status="running",
+            attempt=run.attempt + 1,
+            started_at=run.started_at or utcnow(),
             heartbeat_at=utcnow(),
         )
         if not claimed:
@@ -99,8 +101,12 @@ async def execute(sync_log_id: str) -> Outcome:
 
 async def _overlapping(run: SyncLog) -> Outcome:
     if run.trigger == "schedule" and run.request.get("overlapPolicy", "skip") == "skip":
-        await finish(run.id, "cancelled", error="skipped: another run of this instance was in progress",
-                     overlap="skipped")
+        await finish(
+            run.id,
+            "cancelled",
+            error="skipped: another run of this instance was in progress",
+            overlap="skipped",
+        )
         return DONE
     if run.overlap != "waited":
         await SyncLog.filter(id=run.id).update(overlap="waited")
@@ -115,13 +121,21 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     heartbeat = asyncio.create_task(_heartbeat(run, lock))
     try:
         source, target = await _open(instance, connectors, secrets)
-        document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)  # type: ignore[attr-defined]
+        document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
         if run.trigger == "replay":
             await replay.run(run, target, document, journal, retry_policy(instance))
         else:
             records = run.request.get("records")
-            await run_pipeline(source, target, document, journal, cursor=instance.cursor,
-                               records=records, start_stage="extract", retry=retry_policy(instance))
+            await run_pipeline(
+                source,
+                target,
+                document,
+                journal,
+                cursor=instance.cursor,
+                records=records,
+                start_stage="extract",
+                retry=retry_policy(instance),
+            )
         await journal.commit()
     except RunFailed as exc:
         await journal.commit()
@@ -149,19 +163,28 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
 async def _resume_point(run: SyncLog) -> dict[str, Any]:
     """Counts to add this attempt's to. An attempt that never checkpointed starts over cleanly."""
     if run.attempt <= 1 or run.request.get("checkpointed"):
-        return {"counts": {"total": run.total, "success": run.success, "failed": run.failed,
-                           "skipped": run.skipped}, "stages": run.stages}
+        return {
+            "counts": {
+                "total": run.total,
+                "success": run.success,
+                "failed": run.failed,
+                "skipped": run.skipped,
+            },
+            "stages": run.stages,
+        }
     await EntityError.filter(sync_log_id=run.id).delete()
     await DeadLetter.filter(sync_log_id=run.id, status="pending").delete()
     await SyncLog.filter(id=run.id).update(total=0, success=0, failed=0, skipped=0, stages={})
     return {"counts": {}, "stages": {}}
 
 
-async def _open(instance: Instance, opened: list[Connector], secrets: list[str]) -> tuple[Connector, Connector]:
+async def _open(
+    instance: Instance, opened: list[Connector], secrets: list[str]
+) -> tuple[Connector, Connector]:
     box = current().secret_box
     assert box is not None
     pair: list[Connector] = []
-    for profile_id in (instance.source_profile_id, instance.target_profile_id):  # type: ignore[attr-defined]
+    for profile_id in (instance.source_profile_id, instance.target_profile_id):
         profile = await ConnectionProfile.get(id=profile_id)
         profile_secrets = box.decrypt(profile.secrets_encrypted)
         secrets.extend(str(v) for v in profile_secrets.values() if v)
@@ -213,4 +236,3 @@ async def _hand_back(run: SyncLog) -> None:
 
     with contextlib.suppress(Exception):
         await asyncio.shield(requeue(run.id, reason="handed back"))
-

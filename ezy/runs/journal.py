@@ -31,8 +31,10 @@ def add_counts(base: dict[str, Any], stats: RunStats) -> dict[str, Any]:
     stages: dict[str, Any] = {}
     for stage, values in now["stages"].items():
         before = base.get("stages", {}).get(stage, {})
-        stages[stage] = {k: round(before.get(k, 0) + v, 1) if k == "ms" else before.get(k, 0) + v
-                         for k, v in values.items()}
+        stages[stage] = {
+            k: round(before.get(k, 0) + v, 1) if k == "ms" else before.get(k, 0) + v
+            for k, v in values.items()
+        }
     return {"counts": counts, "stages": stages}
 
 
@@ -71,7 +73,9 @@ class DbJournal:
                     **totals["counts"], stages=totals["stages"], heartbeat_at=utcnow()
                 )
             if cursor is not None:
-                await Instance.filter(id=self.log.instance_id).update(cursor=cursor, cursor_updated_at=utcnow())
+                await Instance.filter(id=self.log.instance_id).update(
+                    cursor=cursor, cursor_updated_at=utcnow()
+                )
                 if not self.checkpointed:
                     # A retry of this run resumes from the cursor and keeps these counts.
                     self.log.request = {**self.log.request, "checkpointed": True}
@@ -87,33 +91,66 @@ class DbJournal:
             letter = self.replay(failure) if self.replay else None
             if letter is None:
                 letter = DeadLetter(
-                    id=uuid.uuid4(), tenant_id=log.tenant_id, instance_id=log.instance_id, sync_log_id=log.id,
-                    stage=str(failure.stage), code=failure.code, message=failure.message,
-                    entity_key=failure.key, payload=failure.payload, status="pending", attempts=1,
-                    history=[_attempt(log, failure, now)], created_at=now, updated_at=now,
+                    id=uuid.uuid4(),
+                    tenant_id=log.tenant_id,
+                    instance_id=log.instance_id,
+                    sync_log_id=log.id,
+                    stage=str(failure.stage),
+                    code=failure.code,
+                    message=failure.message,
+                    entity_key=failure.key,
+                    payload=failure.payload,
+                    status="pending",
+                    attempts=1,
+                    history=[_attempt(log, failure, now)],
+                    created_at=now,
+                    updated_at=now,
                 )
                 fresh.append(letter)
             else:
                 await _fail_again(letter, log, failure, now)
-            errors.append(EntityError(
-                id=uuid.uuid4(), tenant_id=log.tenant_id, sync_log_id=log.id, entity_key=failure.key,
-                stage=str(failure.stage), code=failure.code, message=failure.message,
-                details=failure.details, dead_letter_id=letter.id, created_at=now,
-            ))
+            errors.append(
+                EntityError(
+                    id=uuid.uuid4(),
+                    tenant_id=log.tenant_id,
+                    sync_log_id=log.id,
+                    entity_key=failure.key,
+                    stage=str(failure.stage),
+                    code=failure.code,
+                    message=failure.message,
+                    details=failure.details,
+                    dead_letter_id=letter.id,
+                    created_at=now,
+                )
+            )
         if fresh:
             await DeadLetter.bulk_create(fresh, batch_size=500)
         await EntityError.bulk_create(errors, batch_size=500)
 
 
 def _attempt(log: SyncLog, failure: RecordFailure, now: Any) -> dict[str, Any]:
-    return {"at": now.isoformat(), "syncLogId": str(log.id), "trigger": log.trigger,
-            "outcome": "failed", "stage": str(failure.stage), "code": failure.code, "message": failure.message}
+    return {
+        "at": now.isoformat(),
+        "syncLogId": str(log.id),
+        "trigger": log.trigger,
+        "outcome": "failed",
+        "stage": str(failure.stage),
+        "code": failure.code,
+        "message": failure.message,
+    }
 
 
 async def _fail_again(letter: DeadLetter, log: SyncLog, failure: RecordFailure, now: Any) -> None:
     """A replay that fails again: the message stays pending with one more attempt in its history."""
     await DeadLetter.filter(id=letter.id).update(
-        status="pending", attempts=letter.attempts + 1, stage=str(failure.stage), code=failure.code,
-        message=failure.message, payload=failure.payload, history=[*letter.history, _attempt(log, failure, now)],
-        replay_sync_log_id=None, replay_stage=None, updated_at=now,
+        status="pending",
+        attempts=letter.attempts + 1,
+        stage=str(failure.stage),
+        code=failure.code,
+        message=failure.message,
+        payload=failure.payload,
+        history=[*letter.history, _attempt(log, failure, now)],
+        replay_sync_log_id=None,
+        replay_stage=None,
+        updated_at=now,
     )

@@ -21,7 +21,9 @@ ABANDONED_AFTER = timedelta(seconds=45)
 
 async def requeue(run_id: Any, *, reason: str) -> bool:
     """`running` -> `queued` and enqueued again; False if the run was not running any more."""
-    moved = await SyncLog.filter(id=run_id, status="running").update(status="queued", error=f"requeued: {reason}")
+    moved = await SyncLog.filter(id=run_id, status="running").update(
+        status="queued", error=f"requeued: {reason}"
+    )
     if not moved:
         return False
     run = await SyncLog.get(id=run_id)

@@ -7,10 +7,14 @@ chunk, each failure is matched back to its message by reference and the rest are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
+from typing import Any
+
 from ezy.connectors.base import Connector
 from ezy.dlq.models import DeadLetter
 from ezy.mappings.document import MappingDocument
+from ezy.pipeline.records import RecordFailure
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline
 from ezy.runs.journal import DbJournal
@@ -25,28 +29,41 @@ async def run(
 ) -> None:
     while True:
         chunk = await (
-            DeadLetter.filter(replay_sync_log_id=log.id, status="replaying").order_by("created_at", "id").limit(CHUNK)
+            DeadLetter.filter(replay_sync_log_id=log.id, status="replaying")
+            .order_by("created_at", "id")
+            .limit(CHUNK)
         )
         if not chunk:
             return
         by_id = {letter.id: letter for letter in chunk}
-        journal.replay = lambda failure: by_id.get(failure.ref)
+        journal.replay = _lookup(by_id)
         ordered = sorted(chunk, key=lambda letter: letter.replay_stage or letter.stage)
         for stage, group in groupby(ordered, key=lambda letter: letter.replay_stage or letter.stage):
             letters = list(group)
             await run_pipeline(
-                None, target, document, journal, records=[letter.payload for letter in letters],
-                refs=[letter.id for letter in letters], start_stage=stage, retry=retry,
+                None,
+                target,
+                document,
+                journal,
+                records=[letter.payload for letter in letters],
+                refs=[letter.id for letter in letters],
+                start_stage=stage,
+                retry=retry,
             )
         await journal.commit()
         await _resolve(log, [letter for letter in chunk])
 
 
+def _lookup(by_id: dict[Any, DeadLetter]) -> Callable[[RecordFailure], DeadLetter | None]:
+    return lambda failure: by_id.get(failure.ref)
+
+
 async def _resolve(log: SyncLog, letters: list[DeadLetter]) -> None:
     """Every message of the chunk that did not fail again is resolved by this run."""
     still = set(
-        await DeadLetter.filter(id__in=[lt.id for lt in letters], status="replaying", replay_sync_log_id=log.id)
-        .values_list("id", flat=True)
+        await DeadLetter.filter(
+            id__in=[lt.id for lt in letters], status="replaying", replay_sync_log_id=log.id
+        ).values_list("id", flat=True)
     )
     now = utcnow()
     entry = {"at": now.isoformat(), "syncLogId": str(log.id), "trigger": "replay", "outcome": "resolved"}
@@ -60,8 +77,15 @@ async def _resolve(log: SyncLog, letters: list[DeadLetter]) -> None:
     if resolved:
         await DeadLetter.bulk_update(
             resolved,
-            fields=["status", "resolved_by_sync_log_id", "attempts", "history", "replay_sync_log_id",
-                    "replay_stage", "updated_at"],
+            fields=[
+                "status",
+                "resolved_by_sync_log_id",
+                "attempts",
+                "history",
+                "replay_sync_log_id",
+                "replay_stage",
+                "updated_at",
+            ],
             batch_size=200,
         )
 
@@ -73,5 +97,3 @@ async def release(log: SyncLog) -> None:
     await DeadLetter.filter(replay_sync_log_id=log.id, status="replaying").update(
         status="pending", replay_sync_log_id=None, replay_stage=None, updated_at=utcnow()
     )
-
-

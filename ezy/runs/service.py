@@ -42,8 +42,12 @@ async def start_run(
     correlation_id = request.correlation_id or uuid.uuid4()
     log = await SyncLog.create(
         id=log_id or uuid.uuid4(),
-        tenant_id=tenant_id, instance_id=instance_id, correlation_id=correlation_id,
-        trigger=request.trigger, status="queued", request=dict(request.details or {}),
+        tenant_id=tenant_id,
+        instance_id=instance_id,
+        correlation_id=correlation_id,
+        trigger=request.trigger,
+        status="queued",
+        request=dict(request.details or {}),
     )
     await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
     return log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,8 +25,10 @@ DOCUMENT: dict[str, Any] = {
         "key": "$string(id)",
         "fields": {"externalId": "$string(id)", "title": "title", "price": "$number(variants[0].price)"},
     },
-    "validate": {"required": ["externalId"], "schema": {"type": "object",
-                                                         "properties": {"price": {"maximum": 100}}}},
+    "validate": {
+        "required": ["externalId"],
+        "schema": {"type": "object", "properties": {"price": {"maximum": 100}}},
+    },
     "load": {"resource": "items", "keys": ["externalId"], "batchSize": 5},
 }
 
@@ -43,15 +46,30 @@ async def make_instance(
     box = runtime.secret_box
     assert box is not None
     tag = uuid.uuid4().hex[:8]
-    source = await ConnectionProfile.create(tenant_id=tenant_id, name=f"src-{tag}", kind="sample",
-                                            config={"count": count, "seed": 7})
+    source = await ConnectionProfile.create(
+        tenant_id=tenant_id, name=f"src-{tag}", kind="sample", config={"count": count, "seed": 7}
+    )
     kind, config, secrets = target
-    sink = await ConnectionProfile.create(tenant_id=tenant_id, name=f"dst-{tag}", kind=kind, config=config,
-                                          secrets_encrypted=box.encrypt(secrets), secret_keys=sorted(secrets))
-    mapping = await MappingConfiguration.create(tenant_id=tenant_id, name=f"map-{tag}",
-                                                document=document or DOCUMENT)
-    return await Instance.create(tenant_id=tenant_id, name=f"inst-{tag}", source_profile=source,
-                                 target_profile=sink, mapping=mapping, status=status, options=options or {})
+    sink = await ConnectionProfile.create(
+        tenant_id=tenant_id,
+        name=f"dst-{tag}",
+        kind=kind,
+        config=config,
+        secrets_encrypted=box.encrypt(secrets),
+        secret_keys=sorted(secrets),
+    )
+    mapping = await MappingConfiguration.create(
+        tenant_id=tenant_id, name=f"map-{tag}", document=document or DOCUMENT
+    )
+    return await Instance.create(
+        tenant_id=tenant_id,
+        name=f"inst-{tag}",
+        source_profile=source,
+        target_profile=sink,
+        mapping=mapping,
+        status=status,
+        options=options or {},
+    )
 
 
 Drain = Callable[[], Awaitable[None]]
@@ -65,7 +83,8 @@ def drain(runtime: Runtime) -> Drain:
         assert runtime.redis_settings is not None
         worker = build_worker(runtime, await open_pool(runtime.redis_settings), burst=True)
         try:
-            await worker.async_run()
+            # Bounded: a job held "in progress" by a dead worker would keep a burst worker polling.
+            await asyncio.wait_for(worker.async_run(), timeout=60)
         finally:
             await worker.close()
 

@@ -19,7 +19,12 @@ from ezy.timefmt import utcnow
 from tests.conftest import TestTenant
 from tests.runs.conftest import Drain, make_instance
 
-FAST_RETRIES = {"maxRetries": 1, "retryBackoffSeconds": 0.01, "batchRetries": 2, "batchRetryDelaySeconds": 0.01}
+FAST_RETRIES = {
+    "maxRetries": 1,
+    "retryBackoffSeconds": 0.01,
+    "batchRetries": 2,
+    "batchRetryDelaySeconds": 0.01,
+}
 
 
 async def test_scheduled_run_is_skipped_while_another_holds_the_instance(
@@ -29,7 +34,9 @@ async def test_scheduled_run_is_skipped_while_another_holds_the_instance(
     lock = InstanceLock(runtime.pool, str(instance.id))
     assert await lock.acquire()
     try:
-        run = await start_run(tenant.id, instance.id, RunRequest("schedule", details={"overlapPolicy": "skip"}))
+        run = await start_run(
+            tenant.id, instance.id, RunRequest("schedule", details={"overlapPolicy": "skip"})
+        )
         outcome = await execute(str(run.id))
     finally:
         await lock.release()
@@ -83,9 +90,16 @@ async def test_abandoned_run_is_requeued_and_finished_from_its_checkpoint(
     tenant: TestTenant, runtime: Runtime, drain: Drain
 ) -> None:
     instance = await make_instance(runtime, tenant.id, count=10)
-    run = await SyncLog.create(tenant_id=tenant.id, instance_id=instance.id, correlation_id=uuid.uuid4(),
-                               trigger="api", status="running", attempt=1, started_at=utcnow(),
-                               heartbeat_at=utcnow() - timedelta(minutes=5))
+    run = await SyncLog.create(
+        tenant_id=tenant.id,
+        instance_id=instance.id,
+        correlation_id=uuid.uuid4(),
+        trigger="api",
+        status="running",
+        attempt=1,
+        started_at=utcnow(),
+        heartbeat_at=utcnow() - timedelta(minutes=5),
+    )
     assert await reap_abandoned() >= 1
     await run.refresh_from_db()
     assert run.status == "queued"
@@ -96,8 +110,15 @@ async def test_abandoned_run_is_requeued_and_finished_from_its_checkpoint(
 
 async def test_live_runs_are_not_reaped(tenant: TestTenant, runtime: Runtime) -> None:
     instance = await make_instance(runtime, tenant.id)
-    run = await SyncLog.create(tenant_id=tenant.id, instance_id=instance.id, correlation_id=uuid.uuid4(),
-                               trigger="api", status="running", attempt=1, heartbeat_at=utcnow())
+    run = await SyncLog.create(
+        tenant_id=tenant.id,
+        instance_id=instance.id,
+        correlation_id=uuid.uuid4(),
+        trigger="api",
+        status="running",
+        attempt=1,
+        heartbeat_at=utcnow(),
+    )
     await reap_abandoned()
     await run.refresh_from_db()
     assert run.status == "running"
@@ -114,8 +135,9 @@ async def test_incremental_cursor_moves_with_the_loaded_data(
     from tests.runs.conftest import DOCUMENT
 
     document = {**DOCUMENT, "load": {**DOCUMENT["load"], "resource": table, "createTable": True}}
-    instance = await make_instance(runtime, tenant.id, count=12, document=document,
-                                   target=("postgres", {"dsn": dsn}, {}))
+    instance = await make_instance(
+        runtime, tenant.id, count=12, document=document, target=("postgres", {"dsn": dsn}, {})
+    )
     first = await start_run(tenant.id, instance.id, RunRequest("api"))
     await drain()
     await first.refresh_from_db()
