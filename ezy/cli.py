@@ -46,6 +46,13 @@ def _tenant(value: str) -> TenantContext:
 def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import serve
 
+    if args.demo:
+        from ezy.demo import ensure_demo
+
+        instance_id, key = _run(settings, ensure_demo)
+        print(f"demo tenant: instance {instance_id} syncs a sample store every minute")
+        print(f"demo API key (shown once): {key}")
+        print(f"  try: ezy run {instance_id} --follow", flush=True)
     serve(settings, roles=("api", "worker", "scheduler"), banner=True)
 
 

@@ -18,7 +18,7 @@ NO_WORKER_HINT_SECONDS = 5.0
 
 
 def render(log: SyncLog) -> Table:
-    table = Table(title=f"run {log.correlation_id}  [{log.status}]", title_justify="left")
+    table = Table(title=f"{log.status} (run {log.correlation_id})", title_justify="left")
     for column in ("stage", "in", "out", "failed", "ms"):
         table.add_column(column, justify="right" if column != "stage" else "left")
     for stage in STAGES:

@@ -63,3 +63,50 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
     assert server.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output and "Traceback" not in output
     assert created["apiKey"] not in output
+
+
+def test_up_demo_runs_and_ezy_run_follows_to_the_final_counts(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EZY_")}
+    env.update(EZY_PORT=str(port))
+    cli = [sys.executable, "-m", "ezy.cli"]
+    server = subprocess.Popen(
+        [*cli, "up", "--demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline() for _ in range(3)]
+        instance_id = lines[0].split("instance ")[1].split()[0]
+        key = lines[1].rsplit(" ", 1)[1].strip()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ezy up --demo did not become ready"
+            time.sleep(0.2)
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/instances/{instance_id}",
+            headers={"Authorization": f"ApiKey {key}"},
+        )
+        assert listed.status_code == 200 and listed.json()["status"] == "active"
+        run = subprocess.run(
+            [*cli, "run", instance_id, "--follow"],
+            cwd=tmp_path,
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=60,
+        )
+        assert run.returncode == 3, run.stdout + run.stderr  # partial: the demo rejects prices over 150
+        assert "total 500" in run.stdout and "partial" in run.stdout
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
