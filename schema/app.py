@@ -8,11 +8,13 @@ executes anything. A WebSocket is authenticated at `connection_init` (`{"Authori
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -25,7 +27,13 @@ from schema.root import schema
 PATH = "/graphql"
 
 
+GRAPHIQL_DIR = Path(__file__).parent / "graphiql"
+
+
 class EzyGraphQL(GraphQL[GraphQLContext, None]):
+    # GraphiQL from files shipped in the package (strawberry's page loads it from a CDN).
+    graphql_ide_html = (GRAPHIQL_DIR / "index.html").read_text()
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GraphQLContext:
@@ -48,4 +56,8 @@ def _credentials(params: dict[str, Any] | None) -> str:
 
 def graphql_routes() -> list[BaseRoute]:
     app = EzyGraphQL(schema, allow_queries_via_get=False)
-    return [Route(PATH, app, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]
+    return [
+        Route(PATH, app, methods=["GET", "POST"]),
+        WebSocketRoute(PATH, app),
+        Mount(f"{PATH}/static", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
+    ]

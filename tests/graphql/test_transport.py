@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -145,3 +146,14 @@ async def test_websocket_with_a_key_in_the_handshake_is_acknowledged(
     ws = await _open(app, {}, [(b"authorization", f"ApiKey {tenant.key}".encode())])
     assert json.loads((await ws.next())["text"]) == {"type": "connection_ack"}
     await ws.close()
+
+
+async def test_graphiql_is_served_from_the_package_without_a_cdn(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/graphql/static/") for a in assets), assets
+    assert "unpkg" not in page.text and "https://" not in page.text
+    for asset in assets:
+        served = await client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 1000, asset
