@@ -22,6 +22,11 @@ MODEL_MODULES = [
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# A worker runs up to 10 jobs at once and the API serves concurrent requests: Tortoise's default
+# pool of 5 connections would queue them. Overridable with `?maxsize=` in the URL.
+DEFAULT_POOL_MAXSIZE = 20
+
+
 def normalize_url(url: str) -> str:
     """Accept the libpq spelling `postgresql://` as well as Tortoise's `postgres://`."""
     if url.startswith("postgresql://"):
@@ -29,10 +34,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _with_pool_size(url: str) -> str:
+    if url.startswith("postgres://") and "maxsize=" not in url:
+        return url + ("&" if "?" in url else "?") + f"maxsize={DEFAULT_POOL_MAXSIZE}"
+    return url
+
+
 def tortoise_config(database_url: str, *, with_aerich: bool = True) -> dict[str, Any]:
     modules = [*MODEL_MODULES, "aerich.models"] if with_aerich else list(MODEL_MODULES)
     return {
-        "connections": {"default": normalize_url(database_url)},
+        "connections": {"default": _with_pool_size(normalize_url(database_url))},
         "apps": {"models": {"models": modules, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
