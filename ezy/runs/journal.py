@@ -7,6 +7,7 @@ batch after the last commit is simply done again on resume (keyed upserts make t
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +47,7 @@ class DbJournal:
         self.checkpointed = False
         self._failures: list[RecordFailure] = []
         self._stats: RunStats | None = None
+        self._inflight: asyncio.Future[None] | None = None
 
     async def failures(self, failures: list[RecordFailure]) -> None:
         if self._stats is not None:
@@ -61,14 +63,31 @@ class DbJournal:
         await self.commit(cursor)
 
     async def commit(self, cursor: str | None = None) -> None:
-        """Writes what is buffered, and the cursor if given, in one transaction."""
+        """Writes what is buffered, and the cursor if given, in one transaction.
+
+        The write is shielded: a worker stopping mid-run (task cancelled) must not interrupt a
+        transaction half-way (Tortoise's SQLite client then keeps its connection lock forever), and
+        the batch it carries is recorded before the run is handed back.
+        """
+        await self.settle()
         if self._stats is None and not self._failures and cursor is None:
             return
+        failures, stats = self._failures, self._stats
+        self._failures, self._stats = [], None
+        self._inflight = asyncio.ensure_future(self._write(failures, stats, cursor))
+        await asyncio.shield(self._inflight)
+
+    async def settle(self) -> None:
+        """Waits for a write still in flight (after a cancellation interrupted its caller)."""
+        if self._inflight is not None and not self._inflight.done():
+            await asyncio.shield(self._inflight)
+
+    async def _write(self, failures: list[RecordFailure], stats: RunStats | None, cursor: str | None) -> None:
         async with in_transaction():
-            if self._failures:
-                await self._record_failures(self._failures)
-            if self._stats is not None:
-                totals = add_counts(self.base, self._stats)
+            if failures:
+                await self._record_failures(failures)
+            if stats is not None:
+                totals = add_counts(self.base, stats)
                 await SyncLog.filter(id=self.log.id).update(
                     **totals["counts"], stages=totals["stages"], heartbeat_at=utcnow()
                 )
@@ -81,7 +100,6 @@ class DbJournal:
                     self.log.request = {**self.log.request, "checkpointed": True}
                     await SyncLog.filter(id=self.log.id).update(request=self.log.request)
                     self.checkpointed = True
-        self._failures, self._stats = [], None
 
     async def _record_failures(self, failures: list[RecordFailure]) -> None:
         log, now = self.log, utcnow()
