@@ -25,6 +25,7 @@ from ezy.timefmt import utcnow
 log = logging.getLogger("ezy.scheduler")
 BATCH = 500
 CONCURRENCY = 16
+MAX_BATCHES_PER_TICK = 20
 NAMESPACE = uuid.UUID("5f0c6a52-7c1e-4c7e-9f0a-6d0b1a2c3e4f")
 
 
@@ -35,7 +36,16 @@ def occurrence_id(schedule_id: uuid.UUID, due: datetime) -> uuid.UUID:
 async def fire_due(now: datetime | None = None) -> int:
     """Starts one run per due schedule; returns how many runs this call started."""
     now = now or utcnow()
-    due = await Schedule.filter(enabled=True, next_run_at__lte=now).order_by("next_run_at").limit(BATCH)
+    fired = 0
+    for _ in range(MAX_BATCHES_PER_TICK):
+        due = await Schedule.filter(enabled=True, next_run_at__lte=now).order_by("next_run_at").limit(BATCH)
+        fired += await _fire_all(due, now)
+        if len(due) < BATCH:
+            break
+    return fired
+
+
+async def _fire_all(due: list[Schedule], now: datetime) -> int:
     # Concurrently, bounded: a thousand schedules due at one minute should start within that second.
     gate = asyncio.Semaphore(CONCURRENCY)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from ezy.instances.models import Instance
 from ezy.runs.models import SyncLog
 from ezy.runtime import Runtime
@@ -80,3 +82,13 @@ async def test_overlap_policy_travels_with_the_run(tenant: TestTenant, runtime: 
     await firing.fire_due()
     run = await SyncLog.get(instance_id=schedule.instance_id)
     assert run.request["overlapPolicy"] == "queue"
+
+
+async def test_more_due_schedules_than_a_batch_all_fire_in_one_tick(
+    tenant: TestTenant, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(firing, "BATCH", 2)
+    schedules = [await _schedule(runtime, tenant, late=timedelta(seconds=5)) for _ in range(5)]
+    await firing.fire_due()
+    for schedule in schedules:
+        assert await SyncLog.filter(instance_id=schedule.instance_id).count() == 1
