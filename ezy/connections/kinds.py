@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
+from ezy.connectors.postgres import dsn_hosts
 from ezy.connectors.registry import CONNECTOR_KINDS
 from ezy.errors import FieldError
 
@@ -118,7 +119,7 @@ def cross_check(kind: str, config: Mapping[str, Any], secret_keys: set[str]) -> 
 def hosts(kind: str, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
     """The (host, port) pairs a connection test of this profile would connect to."""
     if kind == "postgres":
-        return _dsn_hosts(str(config.get("dsn", "")))
+        return dsn_hosts(str(config.get("dsn", "")))
     if kind == "http":
         return [_url_host(str(config["baseUrl"]))]
     if kind == "shopify":
@@ -130,22 +131,3 @@ def hosts(kind: str, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
 def _url_host(url: str) -> tuple[str, int | None]:
     parts = urlsplit(url)
     return parts.hostname or "", parts.port
-
-
-def _dsn_hosts(dsn: str) -> list[tuple[str, int | None]]:
-    # libpq allows several hosts ("h1:5432,h2") and a socket directory in ?host=; check them all.
-    # An empty host means the local socket, which ensure_public refuses.
-    parts = urlsplit(dsn)
-    items = [*parts.netloc.rpartition("@")[2].split(","), *parse_qs(parts.query).get("host", [])]
-    return [_host_port(item) for item in items]
-
-
-def _host_port(item: str) -> tuple[str, int | None]:
-    if item.startswith("["):
-        host, _, rest = item[1:].partition("]")
-        port = rest.removeprefix(":")
-    elif item.count(":") == 1:
-        host, port = item.split(":")
-    else:
-        host, port = item, ""
-    return host, int(port) if port.isdigit() else None

@@ -26,7 +26,7 @@ async def run_test(
     try:
         for host, port in hosts(kind, config):
             await ensure_public(host, port, allow_private=allow_private)
-        result = await asyncio.wait_for(_connect(kind, config, secrets), TEST_TIMEOUT_SECONDS)
+        result = await asyncio.wait_for(_connect(kind, config, secrets, allow_private), TEST_TIMEOUT_SECONDS)
     except (BlockedAddress, UnresolvableHost) as exc:
         result = ConnectionTestResult(False, _ms(started), f"refused: {exc}")
     except TimeoutError:
@@ -39,8 +39,10 @@ async def run_test(
     return ConnectionTestResult(result.ok, result.latency_ms, redact(result.detail, secrets))
 
 
-async def _connect(kind: str, config: Mapping[str, Any], secrets: Mapping[str, Any]) -> ConnectionTestResult:
-    connector = open_connector(kind, config, secrets)
+async def _connect(
+    kind: str, config: Mapping[str, Any], secrets: Mapping[str, Any], allow_private: bool
+) -> ConnectionTestResult:
+    connector = open_connector(kind, config, secrets, allow_private_networks=allow_private)
     try:
         return await connector.test()
     finally:

@@ -7,7 +7,7 @@ to the column's catalogued type inside the statement), never inside SQL text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,21 +42,19 @@ def quote_table(resource: str) -> str:
     return ".".join(quote_ident(p) for p in parts)
 
 
-def encoder(column: Column) -> Callable[[Any], str | None]:
-    if column.is_json:
-        return lambda v: None if v is None else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
-    return encode_text
+# One encoder object for every JSON value: json.dumps with options builds a new one per call.
+dump_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
+    if value is None or type(value) is str or isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return dump_json(value)
     return str(value)
 
 
@@ -99,9 +97,40 @@ def create_table_sql(table: str, records: Sequence[Mapping[str, Any]], keys: Seq
 
 def write_sql(table: str, columns: Sequence[Column], keys: Sequence[str], mode: WriteMode) -> str:
     """One statement for a whole batch: one text[] parameter per column, unnested to rows."""
-    names = [quote_ident(c.name) for c in columns]
     arrays = ", ".join(f"${i + 1}::text[]" for i in range(len(columns)))
-    source = f"unnest({arrays}) WITH ORDINALITY AS u({', '.join(names)}, ezy_n)"
+    return _write_from(f"unnest({arrays}) WITH ORDINALITY", table, columns, keys, mode)
+
+
+def staging_table(width: int) -> str:
+    """The session's temporary table that a batch of `width` columns is copied into."""
+    return f"ezy_stage_{width}"
+
+
+def staging_columns(width: int) -> list[str]:
+    return [*(f"c{i}" for i in range(width)), "ezy_n"]
+
+
+def create_staging_sql(width: int) -> str:
+    # All text, like the unnest parameters: the casts to the target's types happen in the
+    # INSERT, so PostgreSQL's own input rules (and errors) are the same on both paths.
+    # ON COMMIT DELETE ROWS: each batch's transaction leaves it empty, even after a failure.
+    columns = ", ".join([*(f"c{i} text" for i in range(width)), "ezy_n bigint"])
+    return f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging_table(width)} ({columns}) ON COMMIT DELETE ROWS"
+
+
+def staged_write_sql(table: str, columns: Sequence[Column], keys: Sequence[str], mode: WriteMode) -> str:
+    """The statement of `write_sql`, reading the rows COPY put into the staging table."""
+    source = f"pg_temp.{staging_table(len(columns))}"
+    return _write_from(source, table, columns, keys, mode)
+
+
+def _write_from(
+    source: str, table: str, columns: Sequence[Column], keys: Sequence[str], mode: WriteMode
+) -> str:
+    """INSERT / upsert / UPDATE of `table` from `source`, a row source of text columns then
+    the row's ordinal, aliased here to the target's column names."""
+    names = [quote_ident(c.name) for c in columns]
+    source = f"{source} AS u({', '.join(names)}, ezy_n)"
     casts = [f"u.{n}::{c.sql_type}" for n, c in zip(names, columns, strict=True)]
     target = quote_table(table)
     if mode == "update":

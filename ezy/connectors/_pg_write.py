@@ -1,9 +1,14 @@
 """Batch writes for the postgres connector: one statement per batch, bad rows isolated.
 
-A batch goes in as one `INSERT ... SELECT FROM unnest(...)` (or UPDATE). When PostgreSQL
-rejects it for a row's data (a constraint, a value that does not cast), the batch is split
-in halves and each half tried again, down to single rows: k bad rows in n cost about
-2k*log2(n) statements, and every good row is still written.
+A batch of `COPY_MIN_ROWS` rows or more is copied (binary COPY, every column as text) into a
+temporary table of the session, then written by one `INSERT ... SELECT ... ON CONFLICT` (or
+UPDATE ... FROM), both in one transaction. A smaller batch goes as one `INSERT ... SELECT FROM
+unnest(...)` statement, which costs one round trip instead of four. Both paths cast the same
+text to the column's type inside PostgreSQL, so they accept and refuse the same values.
+
+When PostgreSQL rejects a batch for a row's data (a constraint, a value that does not cast),
+the batch is split in halves and each half tried again through unnest, down to single rows:
+k bad rows in n cost about 2k*log2(n) statements, and every good row is still written.
 """
 
 from __future__ import annotations
@@ -13,7 +18,16 @@ from typing import Any
 
 import asyncpg
 
-from ezy.connectors._pg_sql import Column, encoder, write_sql
+from ezy.connectors._pg_sql import (
+    Column,
+    create_staging_sql,
+    dump_json,
+    encode_text,
+    staged_write_sql,
+    staging_columns,
+    staging_table,
+    write_sql,
+)
 from ezy.connectors.base import WRITE_OK, ConnectorError, WriteMode, WriteResult
 
 # Errors that belong to the data of some row, not to the statement or the connection.
@@ -23,6 +37,10 @@ ROW_ERRORS = (
     asyncpg.exceptions.ProgramLimitExceededError,
 )
 REJECTED = "load_rejected"
+# Below this, the unnest statement's single round trip beats BEGIN, COPY, INSERT, COMMIT.
+COPY_MIN_ROWS = 100
+
+Row = tuple[int, list[str | None]]  # the record's index in the batch, its encoded values
 
 
 def _rejected(message: str) -> WriteResult:
@@ -31,54 +49,111 @@ def _rejected(message: str) -> WriteResult:
 
 class BatchWriter:
     def __init__(
-        self, conn: Any, table: str, columns: Mapping[str, Column], mode: WriteMode, keys: Sequence[str]
+        self,
+        conn: Any,
+        table: str,
+        columns: Mapping[str, Column],
+        mode: WriteMode,
+        keys: Sequence[str],
+        staged: set[int] | None = None,
     ) -> None:
         self.conn, self.table, self.columns, self.mode, self.keys = conn, table, columns, mode, tuple(keys)
+        # Widths whose staging table exists on `conn`: the caller keeps this per connection.
+        self.staged = staged if staged is not None else set()
 
     async def write(self, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         results: list[WriteResult] = [WRITE_OK] * len(records)
         used = self._used_columns(records)
-        rows: dict[Any, tuple[int, list[str | None]]] = {}
-        for i, record in enumerate(records):
-            row = self._row(record, used, results, i)
-            if row is None:
-                continue
-            # A batch may carry one entity twice; PostgreSQL refuses to upsert a row twice in
-            # one statement, so the later record wins and the earlier counts as written.
-            key: Any = tuple(row[used.index(k)] for k in self.keys) if self.mode != "insert" else i
-            rows[key] = (i, row)
+        rows = self._rows(records, used, results)
         if rows:
-            sql = write_sql(self.table, [self.columns[n] for n in used], self.keys, self.mode)
-            for index, message in (await self._isolate(sql, list(rows.values()))).items():
+            columns = [self.columns[n] for n in used]
+            for index, message in (await self._write_rows(columns, rows)).items():
                 results[index] = _rejected(message)
         return results
 
     def _used_columns(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
-        names: dict[str, None] = {}
-        for record in records:
-            names.update(dict.fromkeys(k for k in record if k in self.columns))
-        names.update(dict.fromkeys(self.keys))
-        return list(names)
+        # In the table's order: the statement's text then repeats from batch to batch.
+        present: set[Any] = set(self.keys).union(*(record.keys() for record in records))
+        return [name for name in self.columns if name in present]
 
-    def _row(
-        self, record: Mapping[str, Any], used: list[str], results: list[WriteResult], i: int
-    ) -> list[str | None] | None:
-        unknown = [k for k in record if k not in self.columns]
-        if unknown:
-            results[i] = _rejected(f"no such column in {self.table}: {', '.join(map(str, unknown[:5]))}")
-            return None
-        nulls = [k for k in self.keys if record.get(k) is None] if self.mode != "insert" else []
-        if nulls:
-            results[i] = _rejected(f"key field(s) missing or null: {', '.join(nulls)}")
-            return None
-        try:
-            return [encoder(self.columns[n])(record.get(n)) for n in used]
-        except (RecursionError, ValueError, TypeError) as exc:
-            results[i] = _rejected(f"value cannot be encoded: {exc}")
-            return None
+    def _rows(
+        self, records: Sequence[Mapping[str, Any]], used: list[str], results: list[WriteResult]
+    ) -> list[Row]:
+        """Each record's values, encoded; a record that cannot be written gets its result here."""
+        known, keys, keyed = self.columns.keys(), self.keys, self.mode != "insert"
+        plan = [(name, self.columns[name].is_json) for name in used]
+        key_at = [used.index(k) for k in keys]
+        one_key = key_at[0] if keyed and len(key_at) == 1 else None
+        rows: dict[Any, Row] = {}
+        for i, record in enumerate(records):
+            if not record.keys() <= known:
+                unknown = [k for k in record if k not in known]
+                results[i] = _rejected(f"no such column in {self.table}: {', '.join(map(str, unknown[:5]))}")
+                continue
+            get = record.get
+            if keyed:
+                nulls = [k for k in keys if get(k) is None]
+                if nulls:
+                    results[i] = _rejected(f"key field(s) missing or null: {', '.join(nulls)}")
+                    continue
+            try:
+                # jsonb/json columns get JSON text; others encode_text, inlined for str and None.
+                row = [
+                    (None if value is None else dump_json(value))
+                    if is_json
+                    else (value if value is None or type(value) is str else encode_text(value))
+                    for name, is_json in plan
+                    for value in (get(name),)
+                ]
+            except (RecursionError, ValueError, TypeError) as exc:
+                results[i] = _rejected(f"value cannot be encoded: {exc}")
+                continue
+            # A batch may carry one entity twice; PostgreSQL refuses to upsert a row twice in
+            # one statement, so the later record wins and the earlier counts as written.
+            if one_key is not None:
+                rows[row[one_key]] = (i, row)
+            else:
+                rows[tuple([row[j] for j in key_at]) if keyed else i] = (i, row)
+        return list(rows.values())
 
-    async def _isolate(self, sql: str, rows: list[tuple[int, list[str | None]]]) -> dict[int, str]:
+    async def _write_rows(self, columns: list[Column], rows: list[Row]) -> dict[int, str]:
         """Write `rows`; the index and error of each row PostgreSQL would not take."""
+        sql = write_sql(self.table, columns, self.keys, self.mode)
+        if len(rows) < COPY_MIN_ROWS:
+            return await self._isolate(sql, rows)
+        try:
+            found = await self._copy(columns, rows)
+        except ROW_ERRORS as exc:
+            if len(rows) == 1:
+                return {rows[0][0]: _pg_message(exc)}
+            # Some row's data: the halving path finds which, and writes all the others.
+            middle = len(rows) // 2
+            return await self._isolate(sql, rows[:middle]) | await self._isolate(sql, rows[middle:])
+        except asyncpg.PostgresError as exc:
+            if isinstance(exc, asyncpg.PostgresConnectionError):
+                raise
+            raise ConnectorError(f"{self.table}: {_pg_message(exc)}") from exc
+        return self._not_found(rows, found)
+
+    async def _copy(self, columns: list[Column], rows: list[Row]) -> set[int] | None:
+        width = len(columns)
+        if width not in self.staged:
+            await self.conn.execute(create_staging_sql(width))
+            self.staged.add(width)
+        sql = staged_write_sql(self.table, columns, self.keys, self.mode)
+        # The ordinal goes last, as WITH ORDINALITY's does: UPDATE ... RETURNING names rows by it.
+        staged = [(*row, n) for n, (_, row) in enumerate(rows, 1)]
+        async with self.conn.transaction():
+            await self.conn.copy_records_to_table(
+                staging_table(width), records=staged, columns=staging_columns(width), schema_name="pg_temp"
+            )
+            if self.mode == "update":
+                return {r[0] for r in await self.conn.fetch(sql)}
+            await self.conn.execute(sql)
+        return None
+
+    async def _isolate(self, sql: str, rows: list[Row]) -> dict[int, str]:
+        """Write `rows` through unnest, halving on a row error; the rows PostgreSQL refused."""
         try:
             found = await self._execute(sql, rows)
         except ROW_ERRORS as exc:
@@ -90,16 +165,21 @@ class BatchWriter:
             if isinstance(exc, asyncpg.PostgresConnectionError):
                 raise
             raise ConnectorError(f"{self.table}: {_pg_message(exc)}") from exc
-        if found is None:
-            return {}
-        return {i: "no row with these keys to update" for n, (i, _) in enumerate(rows, 1) if n not in found}
+        return self._not_found(rows, found)
 
-    async def _execute(self, sql: str, rows: list[tuple[int, list[str | None]]]) -> set[int] | None:
+    async def _execute(self, sql: str, rows: list[Row]) -> set[int] | None:
         columns = [list(col) for col in zip(*(row for _, row in rows), strict=True)]
         if self.mode == "update":
             return {r[0] for r in await self.conn.fetch(sql, *columns)}
         await self.conn.execute(sql, *columns)
         return None
+
+    @staticmethod
+    def _not_found(rows: list[Row], found: set[int] | None) -> dict[int, str]:
+        """In update mode, the rows (by ordinal) that matched no existing row."""
+        if found is None:
+            return {}
+        return {i: "no row with these keys to update" for n, (i, _) in enumerate(rows, 1) if n not in found}
 
 
 def _pg_message(exc: Exception) -> str:

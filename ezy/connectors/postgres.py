@@ -4,6 +4,9 @@ Reads run one server-side cursor (ordered by the cursor column when incremental)
 connection; writes use another, so a profile can be source and target at once. Connection
 trouble is a `TransientError`; anything else PostgreSQL says about a statement is a
 `ConnectorError`, except row data errors, which fail only those rows (see _pg_write).
+
+Before connecting, every host of the DSN must be public (ezy.netguard) unless the connector was
+constructed with `allow_private_networks=True`: a refused host is a `ConnectorError` naming it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 
@@ -28,6 +32,7 @@ from ezy.connectors.base import (
     WriteMode,
     WriteResult,
 )
+from ezy.netguard import BlockedAddress, UnresolvableHost, ensure_public
 
 TRANSIENT = (
     OSError,
@@ -55,13 +60,22 @@ class PostgresConnector:
     }
     connect_timeout = 10.0
 
-    def __init__(self, config: Mapping[str, Any], secrets: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        secrets: Mapping[str, Any] | None = None,
+        *,
+        allow_private_networks: bool = False,
+    ) -> None:
         self._dsn = str(config["dsn"])
         self._password = (secrets or {}).get("password")
+        self._allow_private = allow_private_networks
         self._writer: Any = None  # asyncpg.Connection, opened on first write
+        self._staged: set[int] = set()  # staging tables that exist on the writer connection
         self._columns: dict[str, dict[str, Column]] = {}
 
     async def _connect(self) -> Any:
+        await self._check_hosts()
         try:
             conn = await asyncpg.connect(self._dsn, password=self._password, timeout=self.connect_timeout)
         except TRANSIENT as exc:
@@ -71,6 +85,22 @@ class PostgresConnector:
         for name in ("json", "jsonb"):
             await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
         return conn
+
+    async def _check_hosts(self) -> None:
+        """Every host the DSN could connect to must be public, unless private ones are allowed."""
+        for host, port in dsn_hosts(self._dsn):
+            if "@" in host:  # "user:pa@ss@host": part of a password would show as the host
+                raise ConnectorError("refused to connect to PostgreSQL: the DSN's host part is malformed")
+            try:
+                await ensure_public(host, port, allow_private=self._allow_private)
+            except BlockedAddress:
+                where = f"host {host!r}" if host else "the local socket"
+                raise ConnectorError(
+                    f"refused to connect to PostgreSQL {where}: private, loopback and link-local "
+                    "addresses are not allowed in this deployment"
+                ) from None
+            except UnresolvableHost as exc:
+                raise TransientError(f"cannot connect to PostgreSQL: {exc}") from None
 
     async def test(self) -> ConnectionTestResult:
         started = time.perf_counter()
@@ -138,8 +168,10 @@ class PostgresConnector:
         try:
             if self._writer is None or self._writer.is_closed():
                 self._writer = await self._connect()
+                self._staged = set()
             columns = await self._table_columns(resource, records, keys, create_table)
-            return await BatchWriter(self._writer, resource, columns, mode, keys).write(records)
+            writer = BatchWriter(self._writer, resource, columns, mode, keys, self._staged)
+            return await writer.write(records)
         except TRANSIENT as exc:
             await self._drop_writer()
             raise TransientError(f"writing {resource}: {exc}") from exc
@@ -182,3 +214,28 @@ async def _close_quietly(conn: Any) -> None:
         await asyncio.wait_for(conn.close(), timeout=5)
     except Exception:
         conn.terminate()  # a broken connection cannot say goodbye; drop it
+
+
+def dsn_hosts(dsn: str) -> list[tuple[str, int | None]]:
+    """The (host, port) pairs a DSN can connect to, read the way asyncpg reads them.
+
+    libpq syntax allows several hosts ("h1:5432,h2"); `?host=` counts when the DSN names no host
+    before the path. No host at all (the local socket, or PGHOST) comes back as ("", None),
+    which the address check refuses.
+    """
+    parts = urlsplit(dsn)
+    hostspec = parts.netloc.partition("@")[2] if "@" in parts.netloc else parts.netloc
+    if not hostspec:
+        hostspec = (parse_qs(parts.query).get("host") or [""])[-1]
+    return [_host_port(item) for item in hostspec.split(",")]
+
+
+def _host_port(item: str) -> tuple[str, int | None]:
+    if item.startswith("["):
+        host, _, rest = item[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif item.count(":") == 1:
+        host, port = item.split(":")
+    else:
+        host, port = item, ""
+    return unquote(host), int(port) if port.isdigit() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,11 +17,26 @@ CONNECTOR_KINDS: dict[str, type[Any]] = {
 
 
 def open_connector(
-    kind: str, config: Mapping[str, Any], secrets: Mapping[str, Any] | None = None
+    kind: str,
+    config: Mapping[str, Any],
+    secrets: Mapping[str, Any] | None = None,
+    *,
+    allow_private_networks: bool = False,
 ) -> Connector:
-    """A connector of `kind`; config and secrets are expected to be valid against its schemas."""
+    """A connector of `kind`; config and secrets are expected to be valid against its schemas.
+
+    `allow_private_networks` is the deployment's setting: kinds that reach the network refuse
+    private, loopback and link-local hosts without it. Kinds with no network ignore it.
+    """
     cls = CONNECTOR_KINDS.get(kind)
     if cls is None:
         raise ConnectorError(f"unknown connector kind {kind!r}")
-    connector: Connector = cls(config, secrets or {})
+    if _takes_network_policy(cls):
+        connector: Connector = cls(config, secrets or {}, allow_private_networks=allow_private_networks)
+    else:
+        connector = cls(config, secrets or {})
     return connector
+
+
+def _takes_network_policy(cls: type[Any]) -> bool:
+    return "allow_private_networks" in inspect.signature(cls).parameters

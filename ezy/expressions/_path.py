@@ -43,27 +43,37 @@ def parse_path(source: str) -> tuple[Step, ...] | None:
 
 class PathExpression:
     compiled: CompiledKind = "path"
+    # The getter itself, set per instance: one call per evaluation, no method in between.
+    evaluate: Callable[[Any], Any]
 
     def __init__(self, source: str, steps: tuple[Step, ...]) -> None:
         self.source = source
         self.steps = steps
-        self._get = _getter(steps)
         self._interpreter: JsonataExpression | None = None
+        self.evaluate = _getter(steps, self._interpret)
 
-    def evaluate(self, record: Any) -> Any:
-        value = self._get(record)
-        if value is _FALLBACK:
-            if self._interpreter is None:
-                self._interpreter = JsonataExpression(self.source)
-            return self._interpreter.evaluate(record)
-        return value
+    def _interpret(self, record: Any) -> Any:
+        """The interpreter's answer, for the shapes where JSONata's rules differ from lookup."""
+        if self._interpreter is None:
+            self._interpreter = JsonataExpression(self.source)
+        return self._interpreter.evaluate(record)
 
 
-def _getter(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
+def _getter(steps: tuple[Step, ...], interpret: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def walk(record: Any) -> Any:
+        value = _walk(record, steps)
+        return interpret(record) if value is _FALLBACK else value
+
     # The one- and two-name cases are most fields; a closure without a loop is ~2x faster.
     if len(steps) == 1 and isinstance(steps[0], str):
         name = steps[0]
-        return lambda record: record.get(name) if type(record) is dict else _walk(record, steps)
+
+        def one(record: Any) -> Any:
+            if type(record) is dict:
+                return record.get(name)
+            return walk(record)
+
+        return one
     if len(steps) == 2 and isinstance(steps[0], str) and isinstance(steps[1], str):
         first, second = steps
 
@@ -72,10 +82,10 @@ def _getter(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
                 inner = record.get(first)
                 if type(inner) is dict:
                     return inner.get(second)
-            return _walk(record, steps)
+            return walk(record)
 
         return two
-    return lambda record: _walk(record, steps)
+    return walk
 
 
 def _walk(value: Any, steps: tuple[Step, ...]) -> Any:

@@ -10,6 +10,7 @@ from ezy.mappings.document import TransformSection, pointer
 from ezy.pipeline.records import Entry, FailureCode, Record, RecordFailure, Stage, StageResult, fail
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_JSON_TYPES = frozenset({*_JSON_SCALARS, dict, list})
 
 
 class TransformStage:
@@ -24,11 +25,14 @@ class TransformStage:
             else [(n, compile_expression(s)) for n, s in section.fields.items()]
         )
         self._defaults = list(section.defaults.items())
+        # Bound methods, looked up once per run rather than once per field and record.
+        self._evaluators = [(n, e.evaluate) for n, e in self.fields or ()]
 
     def run(self, entries: list[Entry]) -> StageResult:
         result = StageResult(ok=[])
+        one = self._one
         for entry in entries:
-            outcome = self._one(entry)
+            outcome = one(entry)
             if outcome is None:
                 result.skipped += 1
             elif isinstance(outcome, RecordFailure):
@@ -66,9 +70,10 @@ class TransformStage:
             out = dict(record) if self._defaults else record
         else:
             out = {}
-            for name, expression in self.fields:
+            for name, evaluate in self._evaluators:
                 try:
-                    out[name] = _checked(expression.evaluate(record))
+                    value = evaluate(record)
+                    out[name] = value if type(value) in _JSON_TYPES else _checked(value)
                 except (ExpressionError, RecursionError) as exc:
                     at = pointer("transform", "fields", name)
                     return fail(entry, self.stage, FailureCode.EXPRESSION_ERROR, f"{name}: {exc}", pointer=at)

@@ -188,7 +188,12 @@ async def _open(
         profile = await ConnectionProfile.get(id=profile_id)
         profile_secrets = box.decrypt(profile.secrets_encrypted)
         secrets.extend(str(v) for v in profile_secrets.values() if v)
-        connector = open_connector(profile.kind, profile.config, profile_secrets)
+        connector = open_connector(
+            profile.kind,
+            profile.config,
+            profile_secrets,
+            allow_private_networks=current().settings.allow_private_networks,
+        )
         opened.append(connector)
         pair.append(connector)
     return pair[0], pair[1]

@@ -6,13 +6,18 @@ from typing import Any
 import asyncpg
 import pytest
 
+from ezy.connectors import _pg_write
 from ezy.connectors.base import ConnectorError, TransientError
-from ezy.connectors.postgres import PostgresConnector
+from ezy.connectors.postgres import PostgresConnector, dsn_hosts
+from ezy.connectors.registry import open_connector
 
 
-@pytest.fixture
-async def pg(postgres_dsn: str) -> Any:
-    connector = PostgresConnector({"dsn": postgres_dsn})
+@pytest.fixture(params=["unnest", "copy"])
+async def pg(request: pytest.FixtureRequest, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The connector, with batches of any size written by one path or the other: both must
+    accept, refuse and report exactly the same."""
+    monkeypatch.setattr(_pg_write, "COPY_MIN_ROWS", 10**9 if request.param == "unnest" else 1)
+    connector = PostgresConnector({"dsn": postgres_dsn}, allow_private_networks=True)
     yield connector
     await connector.close()
 
@@ -93,7 +98,7 @@ async def test_incremental_read_never_splits_rows_sharing_a_cursor_value(pg: Any
 
 
 async def test_unreachable_server_is_transient_and_test_says_so() -> None:
-    pg = PostgresConnector({"dsn": "postgresql://postgres@127.0.0.1:1/none"})
+    pg = PostgresConnector({"dsn": "postgresql://postgres@127.0.0.1:1/none"}, allow_private_networks=True)
     with pytest.raises(TransientError):
         await pg.write("t", [{"id": 1}], keys=["id"])
     result = await pg.test()
@@ -103,3 +108,112 @@ async def test_unreachable_server_is_transient_and_test_says_so() -> None:
 async def test_connection_test_runs_a_query(pg: Any) -> None:
     result = await pg.test()
     assert result.ok and result.latency_ms > 0
+
+
+async def test_large_batch_isolates_bad_rows_and_keeps_the_last_duplicate(
+    pg: Any, pg_table: str, postgres_dsn: str
+) -> None:
+    conn = await asyncpg.connect(postgres_dsn)
+    await conn.execute(
+        f'CREATE TABLE "{pg_table}" (id bigint PRIMARY KEY, qty int CHECK (qty >= 0), doc jsonb, note text)'
+    )
+    await conn.close()
+    records: list[dict[str, Any]] = [
+        {"id": i, "qty": i, "doc": {"n": [i, {"deep": "x"}]}, "note": f"r{i}"} for i in range(600)
+    ]
+    records[10]["qty"] = -1  # a constraint
+    records[250]["qty"] = "many"  # a value that does not cast
+    records[599]["qty"] = 2**40  # out of range for int
+    records.append({"id": 3, "qty": 33, "doc": None, "note": "later"})  # a duplicate key: last wins
+    results = await pg.write(pg_table, records, keys=["id"])
+    assert [i for i, r in enumerate(results) if not r.ok] == [10, 250, 599]
+    assert all(r.code == "load_rejected" for r in results if not r.ok)
+    assert "check constraint" in (results[10].message or "")
+    loaded = {r["id"]: r for r in await rows(postgres_dsn, pg_table)}
+    assert sorted(loaded) == [i for i in range(600) if i not in (10, 250, 599)]
+    assert loaded[3] == {"id": 3, "qty": 33, "doc": None, "note": "later"}
+    assert loaded[4] == {"id": 4, "qty": 4, "doc": {"n": [4, {"deep": "x"}]}, "note": "r4"}
+
+
+async def test_large_update_batch_reports_rows_that_match_nothing(pg: Any, pg_table: str) -> None:
+    await pg.write(pg_table, [{"id": i, "v": "a"} for i in range(300)], keys=["id"], create_table=True)
+    changes = [{"id": i, "v": "b"} for i in range(150, 450)]
+    results = await pg.write(pg_table, changes, mode="update", keys=["id"])
+    assert [r.ok for r in results] == [True] * 150 + [False] * 150
+    assert {r.message for r in results if not r.ok} == {"no row with these keys to update"}
+    values = {r["id"]: r["v"] async for page in pg.read(pg_table, batch_size=500) for r in page.records}
+    assert [values[i] for i in (0, 149, 150, 299)] == ["a", "a", "b", "b"] and len(values) == 300
+
+
+async def test_large_batches_with_hostile_names_and_a_lost_connection(pg: Any, postgres_dsn: str) -> None:
+    table = 'ezy_test_y"; DROP TABLE pg_class; --'
+    records = [{'we"ird col': i, "id": i, "tags": ["a", {"b": None}]} for i in range(200)]
+    try:
+        assert all(r.ok for r in await pg.write(table, records, keys=["id"], create_table=True))
+        pg._writer.terminate()  # the staging table goes with the session; the next write recreates it
+        results = await pg.write(table, [{**r, "tags": []} for r in records], keys=["id"])
+        assert all(r.ok for r in results)
+        loaded = await rows(postgres_dsn, table.replace('"', '""'))
+        assert len(loaded) == 200 and loaded[0] == {'we"ird col': 0, "id": 0, "tags": []}
+    finally:
+        conn = await asyncpg.connect(postgres_dsn)
+        await conn.execute('DROP TABLE IF EXISTS "ezy_test_y""; DROP TABLE pg_class; --"')
+        await conn.close()
+
+
+async def test_loopback_host_is_refused_unless_private_networks_are_allowed(postgres_dsn: str) -> None:
+    refused = PostgresConnector({"dsn": "postgresql://app@127.0.0.1:5432/db"}, {"password": "s3cret-pw"})
+    for attempt in (
+        refused.write("t", [{"id": 1}], keys=["id"]),
+        refused.list_resources(),
+        anext(refused.read("t")),
+    ):
+        with pytest.raises(ConnectorError) as caught:
+            await attempt
+        assert not isinstance(caught.value, TransientError)
+        assert "127.0.0.1" in str(caught.value) and "s3cret" not in str(caught.value)
+    result = await refused.test()
+    assert not result.ok and "127.0.0.1" in result.detail and "not allowed" in result.detail
+    await refused.close()
+
+    allowed = open_connector("postgres", {"dsn": postgres_dsn}, {}, allow_private_networks=True)
+    try:
+        assert (await allowed.test()).ok
+    finally:
+        await allowed.close()
+    default = open_connector("postgres", {"dsn": postgres_dsn}, {})
+    assert not (await default.test()).ok
+
+
+async def test_every_host_of_the_dsn_is_checked() -> None:
+    # A public first host does not let a private second one through, nor does a socket path.
+    for dsn in (
+        "postgresql://u@8.8.8.8:5432,10.0.0.5:5432/db",
+        "postgresql://u@[::1]/db",
+        "postgresql:///db",
+        "postgresql://%2Fvar%2Frun%2Fpostgresql/db",
+        "postgresql:///db?host=169.254.169.254",
+    ):
+        with pytest.raises(ConnectorError, match="refused to connect") as caught:
+            await PostgresConnector({"dsn": dsn}).write("t", [{"id": 1}], keys=["id"])
+        assert not isinstance(caught.value, TransientError)
+    with pytest.raises(ConnectorError, match="malformed") as caught:
+        await PostgresConnector({"dsn": "postgresql://u:pa@ss@db.example.com/x"}).list_resources()
+    assert "ss@" not in str(caught.value)
+
+
+def test_dsn_hosts_reads_hosts_as_asyncpg_does() -> None:
+    assert dsn_hosts("postgresql://u@db.example.com:6432/x") == [("db.example.com", 6432)]
+    assert dsn_hosts("postgres://u@h1:1,h2,[::1]:7/x") == [("h1", 1), ("h2", None), ("::1", 7)]
+    assert dsn_hosts("postgresql:///x?host=db.example.com") == [("db.example.com", None)]
+    assert dsn_hosts("postgresql:///x") == [("", None)]
+    assert dsn_hosts("postgresql://%2Ftmp/x") == [("/tmp", None)]
+
+
+async def test_a_batch_of_one_rejected_row(pg: Any, pg_table: str, postgres_dsn: str) -> None:
+    conn = await asyncpg.connect(postgres_dsn)
+    await conn.execute(f'CREATE TABLE "{pg_table}" (id bigint PRIMARY KEY, qty int CHECK (qty >= 0))')
+    await conn.close()
+    [result] = await pg.write(pg_table, [{"id": 1, "qty": -1}], keys=["id"])
+    assert result.code == "load_rejected" and "check constraint" in (result.message or "")
+    assert [r.ok for r in await pg.write(pg_table, [{"id": 1, "qty": 1}], keys=["id"])] == [True]

@@ -62,7 +62,7 @@ async def test_killed_run_resumed_from_its_checkpoint_loses_and_duplicates_nothi
 ) -> None:
     source, doc = SampleConnector({"count": 1000, "seed": 7}), product_mapping(pg_table)
     expected = {str(p["id"]) for p in source.generate("products", 0, 1000) if p["status"] != "archived"}
-    target = PostgresConnector({"dsn": postgres_dsn})
+    target = PostgresConnector({"dsn": postgres_dsn}, allow_private_networks=True)
     try:
         journal = KillAfter(5)
         run = asyncio.create_task(run_pipeline(source, target, doc, journal))
@@ -86,7 +86,7 @@ async def test_killed_run_resumed_from_its_checkpoint_loses_and_duplicates_nothi
 async def test_preview_output_is_what_the_run_writes(postgres_dsn: str, pg_table: str) -> None:
     source, doc = SampleConnector({"count": 60, "seed": 11}), product_mapping(pg_table)
     records = source.generate("products", 0, 60)
-    target = PostgresConnector({"dsn": postgres_dsn})
+    target = PostgresConnector({"dsn": postgres_dsn}, allow_private_networks=True)
     try:
         await run_pipeline(None, target, doc, MemoryJournal(), records=records)
         written = {r["externalId"]: r for r in await table_rows(target, pg_table)}

@@ -40,6 +40,7 @@ def _worker(runtime: Runtime) -> subprocess.Popen[bytes]:
         "EZY_DATABASE_URL": runtime.settings.database_url,
         "EZY_REDIS_URL": TEST_REDIS_URL,
         "EZY_SECRET_KEY": runtime.settings.secret_key or "",
+        "EZY_ALLOW_PRIVATE_NETWORKS": "true",
         "EZY_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
