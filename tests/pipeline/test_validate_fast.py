@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 
 from ezy.mappings.document import ValidateSection
 from ezy.pipeline.records import Entry
-from ezy.pipeline.validate import ValidateStage, fast_check
+from ezy.pipeline.schema_fastpath import fast_check
+from ezy.pipeline.validate import ValidateStage
 
 NAMES = st.sampled_from(["a", "b", "price", "sku"])
 SCALARS = st.one_of(
