@@ -6,7 +6,6 @@ fast path of `schema_fastpath` (it can only say "certainly valid").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -17,7 +16,6 @@ from ezy.pipeline.records import Entry, FailureCode, RecordFailure, Stage, Stage
 from ezy.pipeline.schema_fastpath import fast_check
 
 _MAX_REPORTED = 20
-Check = Callable[[Any], bool]
 
 
 class ValidateStage:
