@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -44,6 +45,13 @@ class EzyErrors(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = [self._rewrite(error) for error in errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Subscriptions stream results that on_operation never sees: mask and code them too.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._rewrite(error) for error in errors]
+        yield
 
     @staticmethod
     def _rewrite(error: GraphQLError) -> GraphQLError:

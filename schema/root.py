@@ -11,10 +11,13 @@ from strawberry.types import ExecutionContext
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.common import SCALAR_OVERRIDES
 from schema.connections import ConnectionProfileMutations, ConnectionProfileQueries
+from schema.dashboards import DashboardQueries, Subscription
+from schema.dlq import DeadLetterMutations, DeadLetterQueries
 from schema.errors import EXCEPTION_HANDLERS
 from schema.extensions import extension_factories, is_unexpected
 from schema.instances import InstanceMutations, InstanceQueries
 from schema.mappings import MappingMutations, MappingQueries
+from schema.runs import RunMutations, RunQueries
 from schema.schedules import ScheduleMutations, ScheduleQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
 
@@ -23,7 +26,15 @@ log = logging.getLogger("ezy.graphql")
 
 @strawberry.type(description="Everything a tenant can read; every list is paged.")
 class Query(
-    ApiKeyQueries, ConnectionProfileQueries, MappingQueries, InstanceQueries, ScheduleQueries, WebhookQueries
+    ApiKeyQueries,
+    ConnectionProfileQueries,
+    MappingQueries,
+    InstanceQueries,
+    ScheduleQueries,
+    WebhookQueries,
+    RunQueries,
+    DeadLetterQueries,
+    DashboardQueries,
 ):
     pass
 
@@ -36,6 +47,8 @@ class Mutation(
     InstanceMutations,
     ScheduleMutations,
     WebhookMutations,
+    RunMutations,
+    DeadLetterMutations,
 ):
     pass
 
@@ -53,6 +66,7 @@ class EzySchema(strawberry.Schema):
 schema = EzySchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=extension_factories(),
     scalar_overrides=SCALAR_OVERRIDES,
     exception_handlers=EXCEPTION_HANDLERS,

@@ -1,0 +1,224 @@
+"""Dashboards: run history, error hot-spots and DLQ depth, aggregated in the database; run progress.
+
+Every aggregation is one GROUP BY in the caller's tenant (`ezy.scoping.scoped`): the rows that come
+back are bounded by buckets x instances x statuses, never by the number of runs. Time buckets are cut
+in SQL (`strftime` on SQLite, `to_char` on PostgreSQL) from a run's `createdAt` (when it was
+triggered), in UTC. Time ranges are half-open, `[since, until)`, and capped per bucket size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypedDict
+
+from pypika_tortoise.enums import Dialects
+from pypika_tortoise.terms import Function as SqlFunction
+from pypika_tortoise.terms import Term
+from tortoise.expressions import Function
+from tortoise.functions import Count, Max, Sum
+
+from ezy.context import TenantContext
+from ezy.dlq.models import DeadLetter
+from ezy.errors import invalid
+from ezy.runs import service as runs
+from ezy.runs.models import EntityError, SyncLog
+from ezy.runs.views import sync_log_view
+from ezy.scoping import parse_id, scoped
+from ezy.timefmt import parse_rfc3339, utcnow
+
+Bucket = Literal["hour", "day"]
+BUCKETS: tuple[Bucket, ...] = ("hour", "day")
+MAX_RANGE: dict[str, timedelta] = {"hour": timedelta(days=90), "day": timedelta(days=2 * 365)}
+MAX_HISTORY_ROWS = 10_000
+MAX_HOTSPOTS = 100
+POLL_SECONDS = 0.25
+
+# The start of a run's bucket as RFC 3339 text, per dialect (fixed strings: nothing from the caller).
+_SQLITE_FORMATS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%dT00:00:00Z"}
+_POSTGRES_FORMATS = {"hour": 'YYYY-MM-DD"T"HH24":00:00Z"', "day": 'YYYY-MM-DD"T00:00:00Z"'}
+
+
+class RunBucket(TypedDict):
+    bucketStart: datetime
+    instanceId: str
+    status: str
+    runs: int
+    records: int
+    failed: int
+
+
+class ErrorHotspot(TypedDict):
+    stage: str
+    code: str
+    count: int
+    lastSeenAt: datetime
+
+
+class QueueDepth(TypedDict):
+    instanceId: str
+    pending: int
+    replaying: int
+
+
+class _BucketSql(SqlFunction):
+    def __init__(self, column: Term, bucket: str) -> None:
+        super().__init__("bucket_start", column)
+        self.bucket = bucket
+
+    def get_function_sql(self, ctx: Any) -> str:
+        column = self.get_arg_sql(self.args[0], ctx)
+        if ctx.dialect == Dialects.POSTGRESQL:
+            return f"to_char({column} AT TIME ZONE 'UTC', '{_POSTGRES_FORMATS[self.bucket]}')"
+        return f"strftime('{_SQLITE_FORMATS[self.bucket]}', {column})"
+
+
+class BucketStart(Function):
+    """`BucketStart("created_at", "hour")`: the bucket's start as text, computed by the database."""
+
+    def __init__(self, field: str, bucket: str) -> None:
+        super().__init__(field)
+        self.bucket = bucket
+
+    def _get_function_field(self, field: Term | str, *default_values: Any) -> _BucketSql:
+        assert isinstance(field, Term)
+        return _BucketSql(field, self.bucket)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _time_range(since: datetime, until: datetime | None, longest: timedelta) -> tuple[datetime, datetime]:
+    start, end = _aware(since), _aware(until) if until is not None else utcnow()
+    if end <= start:
+        raise invalid("/until", "until must be later than since")
+    if end - start > longest:
+        raise invalid("/since", f"the range may span at most {longest.days} days")
+    return start, end
+
+
+def _instance(instance_id: object | None) -> uuid.UUID | None:
+    if instance_id is None:
+        return None
+    parsed = parse_id(instance_id)
+    if parsed is None:
+        raise invalid("/instanceId", "instanceId must be a UUID")
+    return parsed
+
+
+async def run_history(
+    ctx: TenantContext,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    bucket: str = "hour",
+    instance_id: object | None = None,
+) -> list[RunBucket]:
+    """Runs created in `[since, until)` per time bucket, instance and status; oldest bucket first.
+
+    Only buckets with runs are answered. `records` sums the runs' totals, `failed` their failed records.
+    """
+    if bucket not in BUCKETS:
+        raise invalid("/bucket", f"bucket must be one of {', '.join(BUCKETS)}")
+    start, end = _time_range(since, until, MAX_RANGE[bucket])
+    query = scoped(SyncLog, ctx).filter(created_at__gte=start, created_at__lt=end)
+    if (instance := _instance(instance_id)) is not None:
+        query = query.filter(instance_id=instance)
+    rows = (
+        await query.annotate(
+            bucket_start=BucketStart("created_at", bucket),
+            runs=Count("id"),
+            records=Sum("total"),
+            failed_records=Sum("failed"),
+        )
+        .group_by("bucket_start", "instance_id", "status")
+        .order_by("bucket_start", "instance_id", "status")
+        .limit(MAX_HISTORY_ROWS + 1)
+        .values("bucket_start", "instance_id", "status", "runs", "records", "failed_records")
+    )
+    if len(rows) > MAX_HISTORY_ROWS:
+        raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
+    return [
+        RunBucket(
+            bucketStart=parse_rfc3339(row["bucket_start"]),
+            instanceId=str(row["instance_id"]),
+            status=row["status"],
+            runs=int(row["runs"]),
+            records=int(row["records"] or 0),
+            failed=int(row["failed_records"] or 0),
+        )
+        for row in rows
+    ]
+
+
+async def error_hotspots(
+    ctx: TenantContext,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    instance_id: object | None = None,
+    limit: int = 20,
+) -> list[ErrorHotspot]:
+    """Entity errors recorded in `[since, until)` per stage and code, the most frequent first."""
+    if not 1 <= limit <= MAX_HOTSPOTS:
+        raise invalid("/limit", f"limit must be between 1 and {MAX_HOTSPOTS}")
+    start, end = _time_range(since, until, MAX_RANGE["day"])
+    query = scoped(EntityError, ctx).filter(created_at__gte=start, created_at__lt=end)
+    if (instance := _instance(instance_id)) is not None:
+        query = query.filter(sync_log__instance_id=instance)
+    rows = (
+        await query.annotate(n=Count("id"), last_seen=Max("created_at"))
+        .group_by("stage", "code")
+        .order_by("-n", "stage", "code")
+        .limit(limit)
+        .values("stage", "code", "n", "last_seen")
+    )
+    return [
+        ErrorHotspot(stage=row["stage"], code=row["code"], count=int(row["n"]), lastSeenAt=_moment(row))
+        for row in rows
+    ]
+
+
+def _moment(row: dict[str, Any]) -> datetime:
+    value = row["last_seen"]
+    return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+
+
+async def dlq_depth(ctx: TenantContext) -> list[QueueDepth]:
+    """Messages waiting (`pending`) and in flight (`replaying`) per instance, the deepest first."""
+    rows = (
+        await scoped(DeadLetter, ctx)
+        .filter(status__in=("pending", "replaying"))
+        .annotate(n=Count("id"))
+        .group_by("instance_id", "status")
+        .values("instance_id", "status", "n")
+    )
+    depth: dict[str, QueueDepth] = {}
+    for row in rows:  # at most two rows per instance
+        key = str(row["instance_id"])
+        entry = depth.setdefault(key, QueueDepth(instanceId=key, pending=0, replaying=0))
+        entry["pending" if row["status"] == "pending" else "replaying"] += int(row["n"])
+    return sorted(depth.values(), key=lambda d: (-d["pending"], -d["replaying"], d["instanceId"]))
+
+
+async def watch_run(
+    ctx: TenantContext, correlation_id: object, *, poll_seconds: float = POLL_SECONDS
+) -> AsyncIterator[SyncLog]:
+    """The run now, then again each time it changes, until it reaches a terminal status.
+
+    Reads the row every `poll_seconds`; an id the tenant does not have raises NotFound at once.
+    """
+    log = await runs.get_event(ctx, correlation_id)
+    seen: dict[str, Any] | None = None
+    while True:
+        view = sync_log_view(log)
+        if view != seen:
+            seen = view
+            yield log
+        if log.status in runs.TERMINAL:
+            return
+        await asyncio.sleep(poll_seconds)
+        log = await runs.get_event(ctx, correlation_id)
