@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.dlq import service
-from ezy.idempotency.service import once
 from ezy.rest.http import json_object, ok, page_request, tenant_of
+from ezy.runs import service as runs
 
 
 async def list_letters(request: Request) -> Response:
@@ -23,14 +21,11 @@ async def get_letter(request: Request) -> Response:
 async def replay_one(request: Request) -> Response:
     ctx, body = tenant_of(request), await json_object(request, allow_empty=True)
     letter_id = request.path_params["id"]
-
-    async def produce() -> tuple[int, Any]:
-        log = await service.replay_one(ctx, letter_id, body)
-        return 202, {"correlationId": str(log.correlation_id), "syncLogId": str(log.id), "status": log.status}
-
     key = request.headers.get("idempotency-key")
-    status, answer = await once(ctx, f"POST /dlq/{letter_id}/replay", key, body, produce)
-    return ok(answer, status=status, location=f"/api/v1/sync-events/{answer['correlationId']}")
+    answer, _ = await runs.start_once(
+        ctx, runs.replay_scope(letter_id), key, body, lambda: service.replay_one(ctx, letter_id, body)
+    )
+    return ok(answer, status=202, location=f"/api/v1/sync-events/{answer['correlationId']}")
 
 
 async def discard_one(request: Request) -> Response:

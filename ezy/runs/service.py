@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from ezy import queue
 from ezy.context import TenantContext
 from ezy.errors import Conflict, InvalidRequest, NotFound, invalid
+from ezy.idempotency.service import once
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runs.models import EntityError, SyncLog
@@ -51,6 +52,35 @@ async def start_run(
     )
     await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
     return log
+
+
+TRIGGER_SCOPE = "POST /sync-events"
+
+
+def replay_scope(letter_id: object) -> str:
+    return f"POST /dlq/{letter_id}/replay"
+
+
+def started_view(log: SyncLog) -> dict[str, Any]:
+    """The answer to a request that started a run (sync event or replay)."""
+    return {"correlationId": str(log.correlation_id), "status": log.status, "syncLogId": str(log.id)}
+
+
+async def start_once(
+    ctx: TenantContext, scope: str, key: str | None, body: Any, start: Callable[[], Awaitable[SyncLog]]
+) -> tuple[dict[str, Any], SyncLog]:
+    """Starts a run at most once per `Idempotency-Key` (REST and GraphQL share keys and scopes).
+
+    Returns the first answer (as stored) and the run as it is now.
+    """
+    started: list[SyncLog] = []
+
+    async def produce() -> tuple[int, Any]:
+        started.append(await start())
+        return 202, started_view(started[0])
+
+    _, answer = await once(ctx, scope, key, body, produce)
+    return answer, started[0] if started else await get_log(ctx, answer["syncLogId"])
 
 
 async def trigger(ctx: TenantContext, body: Mapping[str, Any]) -> SyncLog:
