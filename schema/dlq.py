@@ -79,7 +79,7 @@ class DeadLetter:
             attempts=row.attempts,
             resolved_by_sync_log_id=_id(row.resolved_by_sync_log_id) if row.resolved_by_sync_log_id else None,
             payload=JSON(row.payload),
-            history=[JSON(entry) for entry in row.history],
+            history=[JSON(entry) for entry in service.history(row)],
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

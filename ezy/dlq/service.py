@@ -49,8 +49,21 @@ def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
     }
     if full:
         body["payload"] = letter.payload
-        body["history"] = letter.history
+        body["history"] = history(letter)
     return body
+
+
+def history(letter: DeadLetter) -> list[Any]:
+    """Attempts, edits and discards as stored, then the resolution (kept on the row, not in the list)."""
+    if letter.status != "resolved" or letter.resolved_by_sync_log_id is None:
+        return list(letter.history)
+    resolved = {
+        "at": rfc3339(letter.updated_at),
+        "syncLogId": str(letter.resolved_by_sync_log_id),
+        "trigger": "replay",
+        "outcome": "resolved",
+    }
+    return [*letter.history, resolved]
 
 
 async def get(ctx: TenantContext, letter_id: object) -> DeadLetter:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
+from tortoise.expressions import F
+
 from ezy.connectors.base import Connector
 from ezy.dlq.models import DeadLetter
 from ezy.mappings.document import MappingDocument
@@ -59,35 +61,21 @@ def _lookup(by_id: dict[Any, DeadLetter]) -> Callable[[RecordFailure], DeadLette
 
 
 async def _resolve(log: SyncLog, letters: list[DeadLetter]) -> None:
-    """Every message of the chunk that did not fail again is resolved by this run."""
-    still = set(
-        await DeadLetter.filter(
-            id__in=[lt.id for lt in letters], status="replaying", replay_sync_log_id=log.id
-        ).values_list("id", flat=True)
+    """Every message of the chunk that did not fail again is resolved by this run, in one statement.
+
+    The resolution is not appended to the stored history (that would be a write per message); the
+    DLQ view shows it from `resolved_by_sync_log_id` and `updated_at`.
+    """
+    await DeadLetter.filter(
+        id__in=[letter.id for letter in letters], status="replaying", replay_sync_log_id=log.id
+    ).update(
+        status="resolved",
+        resolved_by_sync_log_id=log.id,
+        attempts=F("attempts") + 1,
+        replay_sync_log_id=None,
+        replay_stage=None,
+        updated_at=utcnow(),
     )
-    now = utcnow()
-    entry = {"at": now.isoformat(), "syncLogId": str(log.id), "trigger": "replay", "outcome": "resolved"}
-    resolved = [letter for letter in letters if letter.id in still]
-    for letter in resolved:
-        letter.status, letter.resolved_by_sync_log_id = "resolved", log.id
-        letter.attempts += 1
-        letter.history = [*letter.history, entry]
-        letter.replay_sync_log_id = letter.replay_stage = None
-        letter.updated_at = now
-    if resolved:
-        await DeadLetter.bulk_update(
-            resolved,
-            fields=[
-                "status",
-                "resolved_by_sync_log_id",
-                "attempts",
-                "history",
-                "replay_sync_log_id",
-                "replay_stage",
-                "updated_at",
-            ],
-            batch_size=200,
-        )
 
 
 async def release(log: SyncLog) -> None:
