@@ -1,6 +1,6 @@
 """Bulk DLQ replay at scale, on PostgreSQL + Redis (a fresh database, dropped after).
 
-    python bench/dlq.py [--messages 100000]
+    python -m bench.dlq [--messages 100000]
 
 Makes N pending dead letters, then times: the bulk replay request (claiming every message, answered
 with a count), and the background replay run that resolves them, beside the same number of records
@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 
-import asyncpg
-from cryptography.fernet import Fernet
-
+from bench._fresh import fresh_runtime
 from bench.trigger import make_instances, wait_terminal
-from ezy.config import Settings
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
 from ezy.dlq import service as dlq
@@ -33,9 +29,6 @@ from ezy.runtime import Runtime
 from ezy.tenants.keys import create_tenant
 from ezy.timefmt import utcnow
 from workers.settings import run_worker
-
-ADMIN = os.environ.get("EZY_BENCH_POSTGRES_ADMIN", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("EZY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 async def bench(runtime: Runtime, n: int) -> None:
@@ -95,23 +88,8 @@ async def bench(runtime: Runtime, n: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"ezy_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN.replace("postgres://", "postgresql://") + "/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    settings = Settings(
-        database_url=f"{ADMIN}/{name}",
-        redis_url=REDIS,
-        secret_key=Fernet.generate_key().decode(),
-        allow_private_networks=True,
-        log_level="WARNING",
-    )
-    try:
-        async with Runtime(settings, migrate=True) as runtime:
-            await runtime.pool.flushdb()
-            await bench(runtime, args.messages)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_runtime() as runtime:
+        await bench(runtime, args.messages)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Run latency and scheduling at scale, on PostgreSQL + Redis (a fresh database, dropped after).
 
-    python bench/trigger.py [--runs 200] [--instances 1000]
+    python -m bench.trigger [--runs 200] [--instances 1000]
 
 1. Trigger-to-succeeded latency of a one-record run (median, p99) beside the round trip of an
    empty arq job measured in the same process and loop, and their ratio.
@@ -24,9 +24,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
-from cryptography.fernet import Fernet
-
+from bench._fresh import REDIS, fresh_runtime
 from ezy.config import Settings
 from ezy.connections.models import ConnectionProfile
 from ezy.instances.models import Instance
@@ -40,8 +38,6 @@ from ezy.tenants.keys import create_tenant
 from ezy.timefmt import utcnow
 from workers.settings import run_worker
 
-ADMIN = os.environ.get("EZY_BENCH_POSTGRES_ADMIN", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("EZY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 DOCUMENT = {
     "version": 1,
     "extract": {"resource": "products"},
@@ -159,27 +155,12 @@ async def scheduled(settings: Settings, tenant_id: uuid.UUID, n: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"ezy_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN.replace("postgres://", "postgresql://") + "/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    settings = Settings(
-        database_url=f"{ADMIN}/{name}",
-        redis_url=REDIS,
-        secret_key=Fernet.generate_key().decode(),
-        allow_private_networks=True,
-        log_level="WARNING",
-    )
-    try:
-        async with Runtime(settings, migrate=True) as runtime:
-            await runtime.pool.flushdb()
-            tenant, _ = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
-            (instance,) = await make_instances(tenant.id, 1)
-            await latency(runtime, instance, args.runs)
-            other, _ = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
-            await scheduled(settings, other.id, args.instances)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_runtime() as runtime:
+        tenant, _ = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
+        (instance,) = await make_instances(tenant.id, 1)
+        await latency(runtime, instance, args.runs)
+        other, _ = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
+        await scheduled(runtime.settings, other.id, args.instances)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ k bad rows in n cost about 2k*log2(n) statements, and every good row is still wr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -41,6 +41,7 @@ REJECTED = "load_rejected"
 COPY_MIN_ROWS = 100
 
 Row = tuple[int, list[str | None]]  # the record's index in the batch, its encoded values
+Write = Callable[[list[Row]], Awaitable[set[int] | None]]
 
 
 def _rejected(message: str) -> WriteResult:
@@ -121,12 +122,15 @@ class BatchWriter:
         sql = write_sql(self.table, columns, self.keys, self.mode)
         if len(rows) < COPY_MIN_ROWS:
             return await self._isolate(sql, rows)
+        return await self._guarded(sql, rows, lambda batch: self._copy(columns, batch))
+
+    async def _guarded(self, sql: str, rows: list[Row], write: Write) -> dict[int, str]:
+        """`write(rows)`; on a row's data error, halve through unnest until the bad rows stand alone."""
         try:
-            found = await self._copy(columns, rows)
+            found = await write(rows)
         except ROW_ERRORS as exc:
             if len(rows) == 1:
                 return {rows[0][0]: _pg_message(exc)}
-            # Some row's data: the halving path finds which, and writes all the others.
             middle = len(rows) // 2
             return await self._isolate(sql, rows[:middle]) | await self._isolate(sql, rows[middle:])
         except asyncpg.PostgresError as exc:
@@ -154,18 +158,7 @@ class BatchWriter:
 
     async def _isolate(self, sql: str, rows: list[Row]) -> dict[int, str]:
         """Write `rows` through unnest, halving on a row error; the rows PostgreSQL refused."""
-        try:
-            found = await self._execute(sql, rows)
-        except ROW_ERRORS as exc:
-            if len(rows) == 1:
-                return {rows[0][0]: _pg_message(exc)}
-            middle = len(rows) // 2
-            return await self._isolate(sql, rows[:middle]) | await self._isolate(sql, rows[middle:])
-        except asyncpg.PostgresError as exc:
-            if isinstance(exc, asyncpg.PostgresConnectionError):
-                raise
-            raise ConnectorError(f"{self.table}: {_pg_message(exc)}") from exc
-        return self._not_found(rows, found)
+        return await self._guarded(sql, rows, lambda batch: self._execute(sql, batch))
 
     async def _execute(self, sql: str, rows: list[Row]) -> set[int] | None:
         columns = [list(col) for col in zip(*(row for _, row in rows), strict=True)]
