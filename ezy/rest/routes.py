@@ -14,6 +14,7 @@ from ezy.rest import (
     sync_events,
     sync_logs,
     webhook_endpoints,
+    webhook_receiver,
 )
 
 ROUTE_GROUPS = [
@@ -23,6 +24,7 @@ ROUTE_GROUPS = [
     instances.routes,
     schedules.routes,
     webhook_endpoints.routes,
+    webhook_receiver.routes,
     sync_events.routes,
     sync_logs.routes,
     dlq.routes,

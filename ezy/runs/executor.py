@@ -34,6 +34,7 @@ from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.service import TERMINAL
 from ezy.runtime import current
 from ezy.timefmt import utcnow
+from ezy.webhooks.receiver import delivery_records, settle_delivery
 
 log = logging.getLogger("ezy.runs")
 HEARTBEAT_SECONDS = 10.0
@@ -67,8 +68,9 @@ def final_status(counts: dict[str, int]) -> str:
     return "failed" if counts["success"] + counts["skipped"] == 0 else "partial"
 
 
-async def finish(log_id: Any, status: str, *, error: str | None = None, **extra: Any) -> None:
-    await SyncLog.filter(id=log_id).update(status=status, error=error, finished_at=utcnow(), **extra)
+async def finish(run: SyncLog, status: str, *, error: str | None = None, **extra: Any) -> None:
+    await SyncLog.filter(id=run.id).update(status=status, error=error, finished_at=utcnow(), **extra)
+    await settle_delivery(run, status, error)  # a webhook run's delivery: processed or failed
 
 
 async def execute(sync_log_id: str) -> Outcome:
@@ -79,7 +81,7 @@ async def execute(sync_log_id: str) -> Outcome:
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
         await replay.release(run)
-        await finish(run.id, "cancelled", error=f"not run: {reason}")
+        await finish(run, "cancelled", error=f"not run: {reason}")
         return DONE
     lock = InstanceLock(current().pool, str(instance.id))
     if not await lock.acquire():
@@ -102,7 +104,7 @@ async def execute(sync_log_id: str) -> Outcome:
 async def _overlapping(run: SyncLog) -> Outcome:
     if run.trigger == "schedule" and run.request.get("overlapPolicy", "skip") == "skip":
         await finish(
-            run.id,
+            run,
             "cancelled",
             error="skipped: another run of this instance was in progress",
             overlap="skipped",
@@ -125,7 +127,8 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
         if run.trigger == "replay":
             await replay.run(run, target, document, journal, retry_policy(instance))
         else:
-            records = run.request.get("records")
+            # A webhook run's records are its stored delivery; other runs read the source.
+            records = await delivery_records(run) if run.trigger == "webhook" else None
             await run_pipeline(
                 source,
                 target,
@@ -156,7 +159,7 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     await run.refresh_from_db()
     status = final_status({"success": run.success, "failed": run.failed, "skipped": run.skipped})
     error = None if status == "succeeded" else f"{run.failed} of {run.total} records failed"
-    await finish(run.id, status, error=error)
+    await finish(run, status, error=error)
     return DONE
 
 
@@ -231,7 +234,7 @@ async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: 
         await SyncLog.filter(id=run.id).update(status="queued", error=f"retrying after: {message}")
         return Outcome("retry", delay)
     await replay.release(run)
-    await finish(run.id, "failed", error=message)
+    await finish(run, "failed", error=message)
     return DONE
 
 
