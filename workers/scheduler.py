@@ -10,13 +10,25 @@ import asyncio
 import logging
 import time
 
-from ezy.runs.recovery import reap_abandoned
+from ezy.runs.recovery import reap_abandoned, reenqueue_stale_queued
 from ezy.runtime import Runtime
 from ezy.schedules.firing import fire_due
+from ezy.webhooks.receiver import requeue_accepted_deliveries
 
 log = logging.getLogger("ezy.scheduler")
 TICK_SECONDS = 1.0
 REAP_EVERY_SECONDS = 15.0
+
+
+async def _recover() -> None:
+    """Work that lost its worker or its job: abandoned runs, runs or deliveries whose job is gone."""
+    reaped = await reap_abandoned()
+    requeued = await reenqueue_stale_queued()
+    deliveries = await requeue_accepted_deliveries()
+    if reaped or requeued or deliveries:
+        log.warning(
+            "recovered %d abandoned run(s), %d lost job(s), %d stuck deliveries", reaped, requeued, deliveries
+        )
 
 
 async def run_scheduler(runtime: Runtime) -> None:
@@ -29,9 +41,7 @@ async def run_scheduler(runtime: Runtime) -> None:
                 log.info("fired %d schedule(s)", fired)
             if time.monotonic() - last_reap >= REAP_EVERY_SECONDS:
                 last_reap = time.monotonic()
-                reaped = await reap_abandoned()
-                if reaped:
-                    log.warning("requeued %d abandoned run(s)", reaped)
+                await _recover()
         except asyncio.CancelledError:
             raise
         except Exception:  # a database hiccup must not end the scheduler

@@ -39,3 +39,21 @@ async def reap_abandoned(now: Any = None) -> int:
     for run_id in stale:
         count += await requeue(run_id, reason="its worker stopped responding")
     return count
+
+
+STALE_QUEUED_AFTER = timedelta(minutes=2)
+
+
+async def reenqueue_stale_queued(now: Any = None) -> int:
+    """Runs `queued` for a while whose job may be gone (Redis lost it, or was down at enqueue time).
+
+    They are enqueued again under their correlation id: arq refuses a job id it still holds (queued,
+    deferred by a lock wait, or in progress), so a run whose job exists is left alone, and a second
+    job for one run would find it no longer `queued` and do nothing.
+    """
+    cutoff = (now or utcnow()) - STALE_QUEUED_AFTER
+    stale = await SyncLog.filter(status="queued", created_at__lt=cutoff).limit(500)
+    count = 0
+    for run in stale:
+        count += await queue.enqueue_run(current().pool, str(run.id), str(run.correlation_id))
+    return count

@@ -154,3 +154,27 @@ async def test_incremental_cursor_moves_with_the_loaded_data(
     finally:
         await conn.close()
     assert loaded == first.success
+
+
+async def test_a_queued_run_whose_job_was_lost_is_enqueued_again(
+    tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    from ezy.runs.recovery import reenqueue_stale_queued
+
+    instance, other = [await make_instance(runtime, tenant.id, count=4) for _ in range(2)]
+    lost = await SyncLog.create(
+        tenant_id=tenant.id,
+        instance_id=instance.id,
+        correlation_id=uuid.uuid4(),
+        trigger="api",
+        status="queued",
+    )
+    await SyncLog.filter(id=lost.id).update(created_at=utcnow() - timedelta(minutes=5))
+    kept = await start_run(tenant.id, other.id, RunRequest("api"))
+    await SyncLog.filter(id=kept.id).update(created_at=utcnow() - timedelta(minutes=5))
+    assert await reenqueue_stale_queued() >= 1  # the lost one; the kept one's job is still queued
+    assert await reenqueue_stale_queued() == 0
+    await drain()
+    for run in (lost, kept):
+        await run.refresh_from_db()
+        assert run.status == "partial" and run.total == 4
