@@ -153,6 +153,7 @@ class Op:
     problems: tuple[int, ...] = ()  # beyond the derived ones (409, ...)
     public: bool = False
     security: list[Schema] | None = None  # overrides the default (ApiKey, or none when public)
+    any_media_type: bool = False  # the body is parsed as JSON whatever its Content-Type (no 415)
 
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -205,7 +206,7 @@ class Api:
         if params:
             operation["parameters"] = params
         if op.body is not None:
-            statuses |= {400, 413, 415, 422}
+            statuses |= {400, 413, 422} if op.any_media_type else {400, 413, 415, 422}
             types = [JSON, MERGE_PATCH] if op.merge_patch else [JSON]
             operation["requestBody"] = {
                 "required": op.body_required,

@@ -107,6 +107,7 @@ def webhook_receiver(api: Api) -> None:
             },
             params=SIGNATURE_HEADERS,
             body={"description": "Any JSON: an object, or an array of records."},
+            any_media_type=True,
             public=True,
             problems=(401,),
             # No key needed (a signature authenticates); a generic endpoint also takes its tenant's key.
