@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ezy.pipeline.records import STAGES
@@ -31,16 +32,33 @@ def render(log: SyncLog) -> Table:
     return table
 
 
+def progress_bar(console: Console) -> tuple[Progress, TaskID]:
+    # The source's size is rarely known up front: the bar pulses and counts records as they land.
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    return bar, bar.add_task("queued", total=None)
+
+
 async def follow(log_id: object, console: Console) -> SyncLog:
     started = time.monotonic()
     hinted = False
     log = await SyncLog.get(id=log_id)
-    with Live(render(log), console=console, refresh_per_second=8) as live:
+    bar, task = progress_bar(console)
+    with Live(Group(bar, render(log)), console=console, refresh_per_second=8) as live:
         while log.status not in TERMINAL:
             await asyncio.sleep(POLL_SECONDS)
             log = await SyncLog.get(id=log_id)
-            live.update(render(log))
+            bar.update(task, description=log.status, completed=log.total)
+            live.update(Group(bar, render(log)))
             if not hinted and log.status == "queued" and time.monotonic() - started > NO_WORKER_HINT_SECONDS:
                 console.print("[yellow]still queued: is `ezy up` or `ezy worker` running?[/yellow]")
                 hinted = True
+        bar.update(task, description=log.status, completed=log.total, total=log.total or 1)
+        live.update(Group(bar, render(log)))
     return log

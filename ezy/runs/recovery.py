@@ -17,6 +17,7 @@ from ezy.runtime import current
 from ezy.timefmt import utcnow
 
 ABANDONED_AFTER = timedelta(seconds=45)
+MAX_ABANDONED_ATTEMPTS = 5
 
 
 async def requeue(run_id: Any, *, reason: str) -> bool:
@@ -32,11 +33,21 @@ async def requeue(run_id: Any, *, reason: str) -> bool:
 
 
 async def reap_abandoned(now: Any = None) -> int:
-    """Requeues every run whose worker stopped beating; returns how many."""
+    """Requeues every run whose worker stopped beating; returns how many.
+
+    A run that has already lost MAX_ABANDONED_ATTEMPTS workers (one that kills its worker, say by
+    running it out of memory) is failed instead, so it cannot take worker after worker down.
+    """
     cutoff = (now or utcnow()) - ABANDONED_AFTER
-    stale = await SyncLog.filter(status="running", heartbeat_at__lt=cutoff).values_list("id", flat=True)
+    stale = await SyncLog.filter(status="running", heartbeat_at__lt=cutoff).values_list("id", "attempt")
     count = 0
-    for run_id in stale:
+    for run_id, attempt in stale:
+        if attempt >= MAX_ABANDONED_ATTEMPTS:
+            error = f"failed: its worker stopped responding on each of {attempt} attempts"
+            await SyncLog.filter(id=run_id, status="running").update(
+                status="failed", error=error, finished_at=utcnow()
+            )
+            continue
         count += await requeue(run_id, reason="its worker stopped responding")
     return count
 

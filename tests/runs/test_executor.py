@@ -178,3 +178,24 @@ async def test_a_queued_run_whose_job_was_lost_is_enqueued_again(
     for run in (lost, kept):
         await run.refresh_from_db()
         assert run.status == "partial" and run.total == 4
+
+
+async def test_a_run_that_keeps_losing_its_worker_is_failed_not_requeued(
+    tenant: TestTenant, runtime: Runtime
+) -> None:
+    from ezy.runs.recovery import MAX_ABANDONED_ATTEMPTS
+
+    instance = await make_instance(runtime, tenant.id)
+    run = await SyncLog.create(
+        tenant_id=tenant.id,
+        instance_id=instance.id,
+        correlation_id=uuid.uuid4(),
+        trigger="api",
+        status="running",
+        attempt=MAX_ABANDONED_ATTEMPTS,
+        heartbeat_at=utcnow() - timedelta(minutes=5),
+    )
+    await reap_abandoned()
+    await run.refresh_from_db()
+    assert run.status == "failed" and "stopped responding" in (run.error or "")
+    assert run.finished_at is not None
