@@ -39,11 +39,16 @@ class Settings:
         if env is None:
             load_dotenv(Path.cwd() / ".env", override=False)
             env = dict(os.environ)
+        database_url = env.get("EZY_DATABASE_URL") or cls.database_url
+        redis_url = env.get("EZY_REDIS_URL") or None
+        # The embedded default runs on one's own machine, where the systems to sync are local too;
+        # a server deployment refuses private addresses unless told otherwise (pipeline.md).
+        embedded = redis_url is None and database_url.startswith("sqlite")
         return cls(
-            database_url=env.get("EZY_DATABASE_URL") or cls.database_url,
-            redis_url=env.get("EZY_REDIS_URL") or None,
+            database_url=database_url,
+            redis_url=redis_url,
             secret_key=env.get("EZY_SECRET_KEY") or None,
-            allow_private_networks=_bool(env.get("EZY_ALLOW_PRIVATE_NETWORKS"), False),
+            allow_private_networks=_bool(env.get("EZY_ALLOW_PRIVATE_NETWORKS"), embedded),
             host=env.get("EZY_HOST") or cls.host,
             port=int(env.get("EZY_PORT") or cls.port),
             data_dir=Path(env.get("EZY_DATA_DIR") or ".ezy"),
