@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 from ezy.config import Settings
+from ezy.console import routes as console
 from ezy.errors import EzyError
 from ezy.rest import health, openapi
 from ezy.rest.auth import ApiKeyAuthMiddleware
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
         *openapi.routes,
         *graphql_routes(),
         Mount("/api/v1", routes=api_routes()),
+        *console.routes,
     ]
     if settings.metrics_enabled:
         routes.append(health.metrics_route)
