@@ -145,7 +145,7 @@ async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, A
     values: dict[str, Any] = {
         "status": "replaying",
         "replay_sync_log_id": run_id,
-        "replay_stage": "normalize" if edited else letter.stage,
+        "replay_stage": edited_entry_stage(letter.stage) if edited else letter.stage,
         "updated_at": utcnow(),
     }
     if edited:
@@ -160,6 +160,16 @@ async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, A
     return await start_run(
         ctx.tenant_id, letter.instance_id, RunRequest("replay", details={"runId": str(run_id)}), log_id=run_id
     )
+
+
+def edited_entry_stage(failed_at: str) -> str:
+    """Where an edited payload re-enters: its shape decides.
+
+    A record that failed at normalize or transform is stored as the source sent it, so its edit runs
+    from normalize (pipeline.md). One that failed at validate or load is stored already mapped;
+    mapping it again would lose its fields, so its edit re-enters at validate and is checked first.
+    """
+    return "normalize" if failed_at in ("normalize", "transform") else "validate"
 
 
 def _check_payload(payload: Any) -> None:

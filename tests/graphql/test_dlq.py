@@ -107,7 +107,8 @@ async def test_replaying_an_edited_payload_resolves_the_message(
 ) -> None:
     instance = await _partial_run(tenant, runtime, drain)
     letter_id = await _first_letter(gql, instance)
-    edited = {"id": 42, "title": " Fixed ", "variants": [{"price": "9.50"}]}  # a source record
+    stored = (await gql.data(LETTER, {"id": letter_id}))["deadLetter"]["payload"]
+    edited = {**stored, "price": 99.0}  # a validate failure is stored mapped: fix its bad value
     started = await _mutate(gql, REPLAY, id=letter_id, payload=edited)
     assert started["__typename"] == "SyncStartedPayload"
     await drain()

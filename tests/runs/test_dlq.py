@@ -84,12 +84,13 @@ async def test_replay_after_fixing_the_mapping_resolves_and_links_the_run(
     assert run.status == "succeeded" and run.success == 1
 
 
-async def test_replay_with_an_edited_payload_starts_from_normalize(
+async def test_an_edited_mapped_record_re_enters_at_validate(
     client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
 ) -> None:
     instance = await _partial_run(tenant, runtime, drain)
     letter_id = (await _letters(client, tenant, instanceId=str(instance.id)))["items"][0]["id"]
-    edited = {"id": 42, "title": " Fixed ", "variants": [{"price": "9.50"}]}
+    stored = (await client.get(f"/api/v1/dlq/{letter_id}", headers=tenant.headers)).json()["payload"]
+    edited = {**stored, "price": 99.0}  # the operator fixes the one bad value of the mapped record
     response = await client.post(
         f"/api/v1/dlq/{letter_id}/replay", json={"payload": edited}, headers=tenant.headers
     )
@@ -99,7 +100,33 @@ async def test_replay_with_an_edited_payload_starts_from_normalize(
     assert letter["status"] == "resolved" and letter["payload"] == edited
     assert any(h["outcome"] == "edited" for h in letter["history"])
     run = await SyncLog.get(correlation_id=response.json()["correlationId"])
-    assert run.stages["normalize"]["in"] == 1 and run.status == "succeeded"
+    assert run.status == "succeeded"
+    assert (run.stages["normalize"]["in"], run.stages["validate"]["in"]) == (0, 1)
+
+
+async def test_an_edited_source_record_runs_from_normalize(
+    client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    instance = await _partial_run(tenant, runtime, drain)
+    failed_run = await SyncLog.get(instance_id=instance.id, trigger="api")
+    letter = await DeadLetter.create(
+        tenant_id=tenant.id,
+        instance_id=instance.id,
+        sync_log_id=failed_run.id,
+        stage="transform",
+        code="expression_error",
+        message="bad price",
+        entity_key="42",
+        payload={"id": 42, "title": "x", "variants": [{"price": "abc"}]},
+    )
+    edited = {"id": 42, "title": " Fixed ", "variants": [{"price": "9.50"}]}
+    response = await client.post(
+        f"/api/v1/dlq/{letter.id}/replay", json={"payload": edited}, headers=tenant.headers
+    )
+    await drain()
+    run = await SyncLog.get(correlation_id=response.json()["correlationId"])
+    assert run.status == "succeeded" and run.stages["normalize"]["in"] == 1
+    assert (await DeadLetter.get(id=letter.id)).status == "resolved"
 
 
 async def test_discarded_messages_cannot_be_replayed_or_discarded_again(
