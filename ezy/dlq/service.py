@@ -9,21 +9,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from tortoise.queryset import QuerySet
 
 from ezy.context import TenantContext
 from ezy.dlq.models import DeadLetter
-from ezy.errors import Conflict, FieldError, InvalidRequest, ValidationFailed, invalid
+from ezy.errors import Conflict, FieldError, ValidationFailed, invalid
+from ezy.filters import FilterSpec, one_of, parse_body_filters, parse_filters, timestamp_value, uuid_value
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.pipeline.records import STAGES
 from ezy.runs.models import SyncLog
 from ezy.runs.service import RunRequest, start_run
 from ezy.scoping import get_scoped, parse_id, scoped
-from ezy.timefmt import parse_rfc3339, rfc3339, utcnow
+from ezy.timefmt import rfc3339, utcnow
 
 STATUSES = ("pending", "replaying", "resolved", "discarded")
 STAGE_NAMES = tuple(str(s) for s in STAGES)
@@ -70,54 +70,20 @@ async def get(ctx: TenantContext, letter_id: object) -> DeadLetter:
     return await get_scoped(DeadLetter, ctx, letter_id, label="dead letter")
 
 
-def _filtered(ctx: TenantContext, filters: Mapping[str, Any], *, pointer: str) -> QuerySet[DeadLetter]:
-    query = scoped(DeadLetter, ctx)
-    for name, value in filters.items():
-        where = f"{pointer}/{name}" if pointer else name
-        if name == "instanceId":
-            parsed = parse_id(value)
-            if parsed is None:
-                raise _bad(where, "instanceId must be a UUID", pointer)
-            query = query.filter(instance_id=parsed)
-        elif name in ("status", "stage"):
-            allowed = STATUSES if name == "status" else STAGE_NAMES
-            if value not in allowed:
-                raise _bad(where, f"{name} must be one of {', '.join(allowed)}", pointer)
-            query = query.filter(**{name: value})
-        elif name == "code":
-            if not isinstance(value, str):
-                raise _bad(where, "code must be a string", pointer)
-            query = query.filter(code=value)
-        elif name in ("from", "to"):
-            moment = _moment(value, where, pointer)
-            query = (
-                query.filter(created_at__gte=moment)
-                if name == "from"
-                else query.filter(created_at__lt=moment)
-            )
-        elif pointer:
-            raise invalid(where, "unknown filter")
-    return query
+FILTERS: FilterSpec = {
+    "instanceId": ("instance_id", uuid_value),
+    "status": ("status", one_of(*STATUSES)),
+    "stage": ("stage", one_of(*STAGE_NAMES)),
+    "code": ("code", str),
+    "from": ("created_at__gte", timestamp_value),
+    "to": ("created_at__lt", timestamp_value),
+}
+# Bulk actions take pending messages only, so a body filter has no status.
+BULK_FILTERS: FilterSpec = {name: rule for name, rule in FILTERS.items() if name != "status"}
 
 
-def _bad(where: str, message: str, pointer: str) -> Exception:
-    return invalid(where, message) if pointer else InvalidRequest(message)
-
-
-def _moment(value: Any, where: str, pointer: str) -> datetime:
-    try:
-        return parse_rfc3339(str(value)) if isinstance(value, str) else _raise()
-    except ValueError:
-        raise _bad(where, "must be an RFC 3339 timestamp", pointer) from None
-
-
-def _raise() -> datetime:
-    raise ValueError
-
-
-async def list_page(ctx: TenantContext, page: PageRequest, params: Mapping[str, str]) -> Page[DeadLetter]:
-    known = {k: v for k, v in params.items() if k in ("instanceId", "status", "stage", "code", "from", "to")}
-    return await paginate(_filtered(ctx, known, pointer=""), page)
+async def list_page(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[DeadLetter]:
+    return await paginate(scoped(DeadLetter, ctx).filter(**parse_filters(filters, FILTERS)), page)
 
 
 async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> Instance:
@@ -199,9 +165,7 @@ def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[Dea
     filters = body["filter"]
     if not isinstance(filters, dict):
         raise invalid("/filter", "filter must be an object")
-    if "status" in filters:
-        raise invalid("/filter/status", "bulk actions apply to pending messages only")
-    return _filtered(ctx, filters, pointer="/filter")
+    return scoped(DeadLetter, ctx).filter(**parse_body_filters(filters, BULK_FILTERS, pointer="/filter"))
 
 
 async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:

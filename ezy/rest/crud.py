@@ -15,9 +15,7 @@ from starlette.routing import Route
 
 from ezy.context import TenantContext
 from ezy.pagination import Page, PageRequest
-from ezy.rest.http import if_match, json_object, no_content, ok, page_request, tenant_of
-
-PAGE_PARAMS = frozenset({"page", "pageSize"})
+from ezy.rest.http import if_match, json_object, no_content, ok, page_request, query_filters, tenant_of
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,6 @@ class Resource:
         """One resource with its ETag (and Location when created)."""
         location = self.location(row) if status == 201 else None
         return ok({**self.view(row), **(extra or {})}, status=status, version=row.version, location=location)
-
-
-def query_filters(request: Request) -> dict[str, str]:
-    """Query parameters other than paging: the service decides which filters exist."""
-    return {k: v for k, v in request.query_params.items() if k not in PAGE_PARAMS}
 
 
 def crud_routes(res: Resource) -> list[Route]:

@@ -5,12 +5,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.dlq import service
-from ezy.rest.http import json_object, ok, page_request, tenant_of
+from ezy.rest.http import json_object, ok, page_request, query_filters, tenant_of
 from ezy.runs import service as runs
 
 
 async def list_letters(request: Request) -> Response:
-    page = await service.list_page(tenant_of(request), page_request(request), request.query_params)
+    page = await service.list_page(tenant_of(request), page_request(request), query_filters(request))
     return ok(page.as_dict(lambda letter: service.view(letter, full=False)))
 
 

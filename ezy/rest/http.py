@@ -62,6 +62,14 @@ def if_match(request: Request) -> int:
         return -1  # a tag we never issued: stale by definition, reported as 412 by the service
 
 
+PAGE_PARAMS = frozenset({"page", "pageSize"})
+
+
+def query_filters(request: Request) -> dict[str, str]:
+    """Query parameters other than paging: the service decides which filters exist."""
+    return {k: v for k, v in request.query_params.items() if k not in PAGE_PARAMS}
+
+
 def page_request(request: Request) -> PageRequest:
     return PageRequest.from_query(request.query_params)
 

@@ -4,13 +4,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ezy.rest.http import ok, page_request, tenant_of
+from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.runs import service
 from ezy.runs.views import entity_error_view, sync_log_view
 
 
 async def list_logs(request: Request) -> Response:
-    page = await service.list_logs(tenant_of(request), page_request(request), request.query_params)
+    page = await service.list_logs(tenant_of(request), page_request(request), query_filters(request))
     return ok(page.as_dict(sync_log_view))
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ezy import queue
 from ezy.context import TenantContext
-from ezy.errors import Conflict, InvalidRequest, NotFound, invalid
+from ezy.errors import Conflict, NotFound, invalid
+from ezy.filters import FilterSpec, one_of, parse_filters, timestamp_value, uuid_value
 from ezy.idempotency.service import once
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runtime import current
 from ezy.scoping import get_scoped, parse_id, scoped
-from ezy.timefmt import parse_rfc3339
 
 TRIGGERS = ("schedule", "api", "webhook", "replay")
 STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
@@ -111,39 +110,17 @@ async def get_log(ctx: TenantContext, log_id: object) -> SyncLog:
     return await get_scoped(SyncLog, ctx, log_id, label="sync log")
 
 
-def _time_param(params: Mapping[str, str], name: str) -> datetime | None:
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        return parse_rfc3339(raw)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an RFC 3339 timestamp") from None
+LOG_FILTERS: FilterSpec = {
+    "instanceId": ("instance_id", uuid_value),
+    "status": ("status", one_of(*STATUSES)),
+    "trigger": ("trigger", one_of(*TRIGGERS)),
+    "from": ("created_at__gte", timestamp_value),
+    "to": ("created_at__lt", timestamp_value),
+}
 
 
-def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
-    value = params.get(name)
-    if value is not None and value not in allowed:
-        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}")
-    return value
-
-
-async def list_logs(ctx: TenantContext, page: PageRequest, params: Mapping[str, str]) -> Page[SyncLog]:
-    query = scoped(SyncLog, ctx)
-    if "instanceId" in params:
-        instance_id = parse_id(params["instanceId"])
-        if instance_id is None:
-            raise InvalidRequest("instanceId must be a UUID")
-        query = query.filter(instance_id=instance_id)
-    if status := _choice(params, "status", STATUSES):
-        query = query.filter(status=status)
-    if trigger_ := _choice(params, "trigger", TRIGGERS):
-        query = query.filter(trigger=trigger_)
-    if since := _time_param(params, "from"):
-        query = query.filter(created_at__gte=since)
-    if until := _time_param(params, "to"):
-        query = query.filter(created_at__lt=until)
-    return await paginate(query, page)
+async def list_logs(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[SyncLog]:
+    return await paginate(scoped(SyncLog, ctx).filter(**parse_filters(filters, LOG_FILTERS)), page)
 
 
 async def list_errors(ctx: TenantContext, log_id: object, page: PageRequest) -> Page[EntityError]:

@@ -232,6 +232,9 @@ async def test_another_tenants_messages_are_not_found(
             id="status-filter",
         ),
         pytest.param("/api/v1/dlq/discard", {"ids": [1], "x": 1}, 422, "/x", id="unknown-field"),
+        pytest.param(
+            "/api/v1/dlq/discard", {"filter": {"code": 5}}, 422, "/filter/code", id="code-not-string"
+        ),
     ],
 )
 async def test_bad_bulk_bodies(
@@ -261,7 +264,9 @@ async def test_bad_single_replay_input(
     assert (await DeadLetter.get(id=letter_id)).status == "pending"
 
 
-@pytest.mark.parametrize("query", ["status=lost", "stage=nowhere", "instanceId=nope", "from=soon", "page=0"])
+@pytest.mark.parametrize(
+    "query", ["status=lost", "stage=nowhere", "instanceId=nope", "from=soon", "page=0", "color=red"]
+)
 async def test_bad_list_parameters_are_400(client: httpx.AsyncClient, tenant: TestTenant, query: str) -> None:
     response = await client.get(f"/api/v1/dlq?{query}", headers=tenant.headers)
     assert response.status_code == 400

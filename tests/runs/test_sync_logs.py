@@ -76,7 +76,8 @@ async def test_another_tenants_logs_are_invisible(
 
 
 @pytest.mark.parametrize(
-    "query", ["status=done", "trigger=cron", "instanceId=nope", "from=yesterday", "to=1", "pageSize=500"]
+    "query",
+    ["status=done", "trigger=cron", "instanceId=nope", "from=yesterday", "to=1", "pageSize=500", "color=red"],
 )
 async def test_bad_parameters_are_400(client: httpx.AsyncClient, tenant: TestTenant, query: str) -> None:
     response = await client.get(f"/api/v1/sync-logs?{query}", headers=tenant.headers)
