@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
+from ezy.audit.hooks import audited, bulk, letter_discarded, letter_replayed
 from ezy.context import TenantContext
 from ezy.dlq.models import DeadLetter
 from ezy.errors import Conflict, FieldError, ValidationFailed, invalid
@@ -95,6 +96,7 @@ async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> In
     return instance
 
 
+@audited("dlq.replay", letter_replayed)
 async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, Any]) -> SyncLog:
     """Replays one pending message, optionally with an edited payload (which re-enters at normalize)."""
     unknown = sorted(set(body) - {"payload"})
@@ -168,6 +170,7 @@ def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[Dea
     return scoped(DeadLetter, ctx).filter(**parse_body_filters(filters, BULK_FILTERS, pointer="/filter"))
 
 
+@audited("dlq.bulkReplay", bulk)
 async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     """Claims every pending message selected, one replay run per instance, in the background."""
     selection = _bulk_selection(ctx, body).filter(status="pending")
@@ -190,6 +193,7 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     return count
 
 
+@audited("dlq.discard", letter_discarded)
 async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     letter = await get(ctx, letter_id)
     if letter.status not in ("pending",):
@@ -205,6 +209,7 @@ async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     return await get(ctx, letter.id)
 
 
+@audited("dlq.bulkDiscard", bulk)
 async def discard_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     return (
         await _bulk_selection(ctx, body)

@@ -109,7 +109,7 @@ def webhook_receiver(api: Api) -> None:
             body={"description": "Any JSON: an object, or an array of records."},
             any_media_type=True,
             public=True,
-            problems=(401,),
+            problems=(401, 429),
             # No key needed (a signature authenticates); a generic endpoint also takes its tenant's key.
             security=[{}, {"ApiKey": []}],
             description="Authenticated by the provider's signature (`401` when bad or missing, nothing "

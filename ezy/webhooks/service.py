@@ -15,6 +15,7 @@ import secrets as random
 from dataclasses import dataclass
 from typing import Any
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.filters import one_of, parse_filters, uuid_value
@@ -115,6 +116,7 @@ def _input(row: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+@audited("webhookEndpoint.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> NewEndpoint:
     values = await _parse(ctx, body, None)
     with integrity_conflict("the instance was deleted meanwhile"):
@@ -131,6 +133,7 @@ async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, st
     return await paginate(scoped(WebhookEndpoint, ctx).filter(**parse_filters(filters, spec)), page)
 
 
+@audited("webhookEndpoint.update", changed)
 async def replace(
     ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
 ) -> WebhookEndpoint:
@@ -139,6 +142,7 @@ async def replace(
     return await _write(ctx, row, body, expected_version)
 
 
+@audited("webhookEndpoint.update", changed)
 async def patch(
     ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
 ) -> WebhookEndpoint:
@@ -154,6 +158,7 @@ async def _write(
     return await update_versioned(WebhookEndpoint, ctx, row.id, version, _columns(values), label=LABEL)
 
 
+@audited("webhookEndpoint.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)
