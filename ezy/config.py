@@ -36,7 +36,8 @@ class Settings:
     log_level: str = "INFO"
     worker_poll_delay: float = 0.01
     rate_limit_per_key: str | None = "1200/minute"
-    rate_limit_per_webhook_endpoint: str | None = "6000/minute"
+    # A store pushing a burst of updates must not be throttled by default: 1,000 a second per endpoint.
+    rate_limit_per_webhook_endpoint: str | None = "60000/minute"
 
     @property
     def embedded_queue(self) -> bool:
