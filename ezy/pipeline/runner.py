@@ -1,8 +1,10 @@
 """One run: pages stream through normalize, transform and validate, then load in batches.
 
-Memory holds one page plus at most one load batch. After each load flush the runner reports,
-in this order, the flush's failures, the counts, and the cursor of the last page it covered,
-so a checkpoint never gets ahead of what is loaded and recorded.
+Memory holds one page plus at most one load batch: the runner flushes when the records waiting
+for load and the failures waiting to be recorded together reach the load batch size, so a run
+whose records all fail streams its failures (and its progress) like one whose records all load.
+After each flush the runner reports, in this order, the flush's failures, the counts, and the
+cursor of the last page it covered, so a checkpoint never gets ahead of what is loaded and recorded.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class _Run:
         pending.entries.extend(entries)
         if page.cursor is not None:
             pending.cursor = page.cursor
-        if len(pending.entries) >= self.document.load.batch_size:
+        if len(pending.entries) + len(pending.failures) >= self.document.load.batch_size:
             await self.flush()
 
     async def flush(self) -> None:
