@@ -6,7 +6,8 @@ same message replayed twice at once is processed once. Messages are streamed in 
 same transaction as its counts: a failure is matched back to its message by reference (pending,
 one more attempt), the records that passed resolve theirs. A replay that stops half-way (worker
 lost, target down) thus keeps what it settled, and its retry takes only the messages still
-`replaying`: nothing is counted or loaded twice.
+`replaying`: nothing is counted twice, and only the flush that was cut short is written again
+(keyed upserts make that harmless).
 """
 
 from __future__ import annotations

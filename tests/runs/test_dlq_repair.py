@@ -160,3 +160,25 @@ async def test_a_webhook_delivery_whose_records_replays_resolved_says_so(
     assert (shown["status"], shown["error"]) == ("processed", None)
     assert shown["syncLogId"] == str(run.id) and shown["resolvedBySyncLogId"] == str(replayed.id)
     assert shown["processedAt"] is not None
+
+
+async def test_a_webhook_delivery_stays_failed_while_one_of_its_records_is_not_resolved(
+    client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    url, secret = await endpoint(client, tenant, runtime, provider="generic")
+    body = json.dumps([{"email": "a@example.com"}, {"email": "b@example.com"}]).encode()
+    assert (await client.post(url, content=body, headers=standard_headers(secret, body))).status_code == 202
+    await drain()
+    [delivery] = await deliveries(url)
+    run = await SyncLog.get(id=delivery.sync_log_id)
+    instance = await Instance.get(id=run.instance_id)
+    mapping = await MappingConfiguration.get(id=instance.mapping_id)
+    fixed = {**mapping.document, "transform": {"key": "email", "fields": {"externalId": "email"}}}
+    await MappingConfiguration.filter(id=mapping.id).update(document=fixed)
+    first, second = await DeadLetter.filter(sync_log_id=run.id).order_by("created_at", "id")
+    assert (await client.post(f"/api/v1/dlq/{first.id}/discard", headers=tenant.headers)).status_code == 200
+    assert (await client.post(f"/api/v1/dlq/{second.id}/replay", headers=tenant.headers)).status_code == 202
+    await drain()
+    assert (await DeadLetter.get(id=second.id)).status == "resolved"
+    [delivery] = await deliveries(url)
+    assert (delivery.status, delivery.resolved_by_sync_log_id) == ("failed", None)
