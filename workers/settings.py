@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
-from arq.connections import ArqRedis
+from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
-from ezy.queue import QUEUE_NAME, open_pool
+from ezy.outages import REDIS_DOWN, wait_out
+from ezy.queue import QUEUE_NAME, describe_redis, open_pool, ping
 from ezy.runtime import Runtime
 from workers import jobs
 
@@ -37,18 +41,75 @@ def build_worker(
 
 
 async def run_worker(runtime: Runtime) -> None:
-    """The worker role inside a running loop (`ezy up`, `ezy worker`); stops when cancelled."""
-    assert runtime.redis_settings is not None
-    # arq's Worker.close() closes the pool it was given, so it gets its own.
-    worker = build_worker(runtime, await open_pool(runtime.redis_settings))
+    """The worker role inside a running loop (`ezy up`, `ezy worker`); stops when cancelled.
+
+    Redis going away does not end it: arq's poll loop raises on a lost connection, so the worker
+    waits for Redis with backoff and starts a fresh arq Worker. Jobs that were running carry on
+    (their work is in the database) and are salvaged in the background (`_salvage`).
+    """
+    settings = runtime.redis_settings
+    assert settings is not None
+    salvaging: set[asyncio.Task[None]] = set()
+    lost: BaseException | None = None
     try:
-        await worker.async_run()
-    except asyncio.CancelledError:
-        log.info("worker stopping")
-        raise
+        while True:
+            await wait_out(lambda: ping(settings), what=describe_redis(settings), log=log, cause=lost)
+            try:
+                # arq's Worker.close() closes the pool it was given, so it gets its own.
+                worker = build_worker(runtime, await open_pool(replace(settings, conn_retries=0)))
+            except REDIS_DOWN as exc:
+                lost = exc
+                continue
+            try:
+                await worker.async_run()
+            except REDIS_DOWN as exc:
+                lost = exc
+                task = asyncio.create_task(_salvage(worker, settings))
+                salvaging.add(task)
+                task.add_done_callback(salvaging.discard)
+                continue
+            except asyncio.CancelledError:
+                log.info("worker stopping")
+                await _close(worker)
+                raise
+            except BaseException:
+                await _close(worker)
+                raise
+            await _close(worker)
+            raise RuntimeError("the arq worker stopped on its own")  # only burst workers do that
     finally:
-        with_suppressed = worker.close()
-        try:
-            await asyncio.shield(with_suppressed)
-        except (asyncio.CancelledError, Exception):  # closing must not mask the reason we stop
-            pass
+        for task in list(salvaging):
+            task.cancel()
+        await asyncio.gather(*salvaging, return_exceptions=True)
+
+
+async def _close(worker: Worker) -> None:
+    """Cancels the jobs still running (they hand their runs back) and closes the worker's pool."""
+    closing = worker.close()
+    try:
+        await asyncio.shield(closing)
+    except (asyncio.CancelledError, Exception):  # closing must not mask the reason we stop
+        pass
+
+
+async def _salvage(worker: Worker, settings: RedisSettings) -> None:
+    """The jobs an arq Worker was running when it lost Redis: let them end, then free their ids.
+
+    A job that could not record its end in Redis keeps arq's in-progress key (it expires only after
+    the job timeout) while its id stays in the queue; deleting the key lets a worker take the job
+    again, which finds its run finished (or still `queued`) in the database and acts on that.
+    """
+    running = dict(worker.tasks)
+    try:
+        if running:
+            await asyncio.wait(running.values())
+        unrecorded = [job_id for job_id, task in running.items() if task.cancelled() or task.exception()]
+        if unrecorded:
+            await wait_out(lambda: ping(settings), what=describe_redis(settings), log=log)
+            await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in unrecorded))
+            log.warning("released %d job(s) interrupted by the Redis outage", len(unrecorded))
+    except asyncio.CancelledError:
+        await _close(worker)  # stopping: cancel what still runs, as a graceful stop does
+        raise
+    with contextlib.suppress(Exception):
+        await worker.pool.close(close_connection_pool=True)
