@@ -35,9 +35,10 @@ DATABASE_DOWN: tuple[type[BaseException], ...] = (
 )
 OUTAGE: tuple[type[BaseException], ...] = tuple(dict.fromkeys(REDIS_DOWN + DATABASE_DOWN))
 
-# First retry after 0.2 s, doubling with jitter to at most 5 s: a restarted service is used again
-# within seconds, and a long outage costs one connection attempt every few seconds.
-INITIAL_BACKOFF, MAX_BACKOFF = 0.2, 5.0
+# First retry after 0.2 s, doubling to at most 5 s, plus up to 0.5 s of jitter (many workers do not
+# reconnect in step): a restarted service is used again within seconds, and a long outage costs one
+# connection attempt every few seconds.
+INITIAL_BACKOFF, MAX_BACKOFF, JITTER = 0.2, 5.0, 0.5
 
 
 def describe(exc: BaseException) -> str:
@@ -79,7 +80,7 @@ async def wait_out(
 
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(OUTAGE),
-        wait=wait_exponential_jitter(initial=INITIAL_BACKOFF, max=max_backoff),
+        wait=wait_exponential_jitter(initial=INITIAL_BACKOFF, max=max_backoff, jitter=JITTER),
         before_sleep=before_sleep,
         reraise=True,
     ):

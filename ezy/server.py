@@ -22,15 +22,15 @@ from workers.settings import run_worker
 
 ROLES: dict[str, Role] = {"worker": run_worker, "scheduler": run_scheduler}
 log = logging.getLogger("ezy.server")
-# `ezy up` restarts a role that died after 1 s, then doubling with jitter up to this.
-MAX_RESTART_DELAY = 30.0
+# `ezy up` restarts a role that died after 1 s, then doubling with jitter up to 30 s.
+FIRST_RESTART_DELAY, MAX_RESTART_DELAY = 1.0, 30.0
 
 
 class RoleEnded(RuntimeError):
     """A role returned although it is meant to run until cancelled."""
 
 
-def supervised(name: str, role: Role) -> Role:
+def supervised(name: str, role: Role, *, first_delay: float = FIRST_RESTART_DELAY) -> Role:
     """`ezy up` keeps its roles: one that dies (a bug, not an outage: roles wait those out
     themselves) is logged and restarted with backoff, while the API and the other role go on."""
 
@@ -43,7 +43,7 @@ def supervised(name: str, role: Role) -> Role:
     async def keep(runtime: Runtime) -> None:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(Exception),
-            wait=wait_exponential_jitter(initial=1.0, max=MAX_RESTART_DELAY),
+            wait=wait_exponential_jitter(initial=first_delay, max=MAX_RESTART_DELAY, jitter=first_delay),
             before_sleep=before_sleep,
         ):
             with attempt:

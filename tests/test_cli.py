@@ -46,6 +46,13 @@ def test_a_missing_sqlite_database_is_refused_not_created(tmp_path: Path) -> Non
     assert not (tmp_path / "cli.db").exists()
 
 
+def test_run_without_a_running_up_says_so(made: tuple[Path, dict[str, str]]) -> None:
+    tmp, _ = made
+    result = ezy(tmp, "run", "00000000-0000-0000-0000-000000000000", check=False)
+    assert result.returncode == 1
+    assert f"no `ezy up` is running with the data directory {tmp}" in result.stderr
+
+
 @pytest.mark.parametrize("role", ["serve", "worker", "scheduler"])
 def test_roles_apart_refuse_an_embedded_queue_of_their_own(
     made: tuple[Path, dict[str, str]], role: str

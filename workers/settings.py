@@ -21,10 +21,25 @@ log = logging.getLogger("ezy.worker")
 FUNCTIONS: list[Any] = [jobs.noop, jobs.run_sync]
 
 
+class EzyWorker(Worker):
+    """arq's Worker, noting the jobs whose start or end could not be written to Redis (an outage)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unrecorded: set[str] = set()
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        try:
+            await super().run_job(job_id, score)
+        except REDIS_DOWN:
+            self.unrecorded.add(job_id)
+            raise
+
+
 def build_worker(
     runtime: Runtime, pool: ArqRedis, *, burst: bool = False, handle_signals: bool = False
-) -> Worker:
-    return Worker(
+) -> EzyWorker:
+    return EzyWorker(
         functions=FUNCTIONS,
         redis_pool=pool,
         queue_name=QUEUE_NAME,
@@ -92,18 +107,18 @@ async def _close(worker: Worker) -> None:
         pass
 
 
-async def _salvage(worker: Worker, settings: RedisSettings) -> None:
+async def _salvage(worker: EzyWorker, settings: RedisSettings) -> None:
     """The jobs an arq Worker was running when it lost Redis: let them end, then free their ids.
 
     A job that could not record its end in Redis keeps arq's in-progress key (it expires only after
     the job timeout) while its id stays in the queue; deleting the key lets a worker take the job
     again, which finds its run finished (or still `queued`) in the database and acts on that.
     """
-    running = dict(worker.tasks)
     try:
+        running = [task for task in worker.tasks.values() if not task.done()]
         if running:
-            await asyncio.wait(running.values())
-        unrecorded = [job_id for job_id, task in running.items() if task.cancelled() or task.exception()]
+            await asyncio.wait(running)
+        unrecorded = sorted(worker.unrecorded)
         if unrecorded:
             await wait_out(lambda: ping(settings), what=describe_redis(settings), log=log)
             await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in unrecorded))

@@ -14,7 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
 
+from ezy.queue import QUEUE_NAME
 from tests.faults.conftest import Ezy, RedisServer, free_port
 
 pytestmark = pytest.mark.faults
@@ -162,3 +165,24 @@ async def test_a_redis_kill_during_a_burst_loses_nothing_and_runs_nothing_twice(
     assert {d["syncLogId"] for d in received} == {run["id"] for run in webhook_runs}
     worker_log = ezy.log("worker")
     assert "lost (" in worker_log and "is back after" in worker_log, worker_log
+
+
+async def test_a_worker_started_while_redis_is_down_waits_for_it(ezy: Ezy, redis_server: RedisServer) -> None:
+    redis_server.kill()
+    worker = ezy.start("worker", "worker")
+    deadline = time.monotonic() + 30
+    while "unreachable" not in ezy.log("worker"):
+        assert worker.poll() is None, ezy.log("worker")
+        assert time.monotonic() < deadline, ezy.log("worker")
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
+    assert worker.poll() is None
+    redis_server.start()
+    pool = await create_pool(RedisSettings.from_dsn(redis_server.url), default_queue_name=QUEUE_NAME)
+    try:
+        job = await pool.enqueue_job("noop")
+        assert job is not None
+        assert await job.result(timeout=20, poll_delay=0.05) == "ok"  # the waiting worker ran it
+    finally:
+        await pool.aclose()
+    assert worker.poll() is None and "is back after" in ezy.log("worker")
