@@ -41,6 +41,15 @@ OUTAGE: tuple[type[BaseException], ...] = tuple(dict.fromkeys(REDIS_DOWN + DATAB
 INITIAL_BACKOFF, MAX_BACKOFF, JITTER = 0.2, 5.0, 0.5
 
 
+def is_redis_outage(exc: BaseException) -> bool:
+    """A Redis outage, also as redis-py reports one inside a WATCHed transaction (a `WatchError`
+    raised while handling the lost connection, as arq's job pick-up sees it)."""
+    if isinstance(exc, REDIS_DOWN):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(exc, redis.exceptions.WatchError) and cause is not None and is_redis_outage(cause)
+
+
 def describe(exc: BaseException) -> str:
     """The exception's class and message, one line (driver messages carry no credentials)."""
     text = " ".join(str(exc).split())

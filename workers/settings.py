@@ -8,11 +8,11 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
-from ezy.outages import REDIS_DOWN, wait_out
+from ezy.outages import REDIS_DOWN, is_redis_outage, wait_out
 from ezy.queue import QUEUE_NAME, describe_redis, open_pool, ping
 from ezy.runtime import Runtime
 from workers import jobs
@@ -31,8 +31,9 @@ class EzyWorker(Worker):
     async def run_job(self, job_id: str, score: int) -> None:
         try:
             await super().run_job(job_id, score)
-        except REDIS_DOWN:
-            self.unrecorded.add(job_id)
+        except Exception as exc:
+            if is_redis_outage(exc):
+                self.unrecorded.add(job_id)
             raise
 
 
@@ -65,6 +66,7 @@ async def run_worker(runtime: Runtime) -> None:
     settings = runtime.redis_settings
     assert settings is not None
     salvaging: set[asyncio.Task[None]] = set()
+    connected = asyncio.Event()
     lost: BaseException | None = None
     try:
         while True:
@@ -75,21 +77,23 @@ async def run_worker(runtime: Runtime) -> None:
             except REDIS_DOWN as exc:
                 lost = exc
                 continue
+            connected.set()
             try:
                 await worker.async_run()
-            except REDIS_DOWN as exc:
-                lost = exc
-                task = asyncio.create_task(_salvage(worker, settings))
-                salvaging.add(task)
-                task.add_done_callback(salvaging.discard)
-                continue
             except asyncio.CancelledError:
                 log.info("worker stopping")
                 await _close(worker)
                 raise
-            except BaseException:
-                await _close(worker)
-                raise
+            except Exception as exc:
+                if not is_redis_outage(exc):
+                    await _close(worker)
+                    raise
+                lost = exc
+                connected.clear()
+                task = asyncio.create_task(_salvage(worker, connected))
+                salvaging.add(task)
+                task.add_done_callback(salvaging.discard)
+                continue
             await _close(worker)
             raise RuntimeError("the arq worker stopped on its own")  # only burst workers do that
     finally:
@@ -107,22 +111,33 @@ async def _close(worker: Worker) -> None:
         pass
 
 
-async def _salvage(worker: EzyWorker, settings: RedisSettings) -> None:
+async def _salvage(worker: EzyWorker, connected: asyncio.Event) -> None:
     """The jobs an arq Worker was running when it lost Redis: let them end, then free their ids.
 
     A job that could not record its end in Redis keeps arq's in-progress key (it expires only after
     the job timeout) while its id stays in the queue; deleting the key lets a worker take the job
     again, which finds its run finished (or still `queued`) in the database and acts on that.
+    `connected` is set while the worker's main loop has Redis: this waits for it without logging.
     """
     try:
         running = [task for task in worker.tasks.values() if not task.done()]
         if running:
             await asyncio.wait(running)
-        unrecorded = sorted(worker.unrecorded)
-        if unrecorded:
-            await wait_out(lambda: ping(settings), what=describe_redis(settings), log=log)
-            await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in unrecorded))
+        for task in worker.tasks.values():  # retrieved: their errors are the outage, logged once
+            if not task.cancelled():
+                task.exception()
+        unrecorded = [in_progress_key_prefix + job_id for job_id in sorted(worker.unrecorded)]
+        while unrecorded:
+            await connected.wait()
+            try:
+                await worker.pool.delete(*unrecorded)
+            except Exception as exc:
+                if not is_redis_outage(exc):
+                    raise
+                await asyncio.sleep(0.5)  # lost again: the main loop sees it too and clears `connected`
+                continue
             log.warning("released %d job(s) interrupted by the Redis outage", len(unrecorded))
+            break
     except asyncio.CancelledError:
         await _close(worker)  # stopping: cancel what still runs, as a graceful stop does
         raise

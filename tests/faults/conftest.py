@@ -1,7 +1,7 @@
 """Fault tests: real redis-server processes killed and restarted, `ezy` roles as subprocesses.
 
-Each test gets its own Redis (a free loopback port, no persistence: it comes back empty, the worst
-case) and its own database (a SQLite file, or a fresh PostgreSQL database under
+Each test gets its own Redis (a free loopback port; without persistence unless asked: it comes back
+empty, the worst case) and its own database (a SQLite file, or a fresh PostgreSQL database under
 EZY_TEST_DATABASE_URL), so the roles it starts never see another test's runs.
 """
 
@@ -47,9 +47,13 @@ def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.05
 class RedisServer:
     """A redis-server on a fixed loopback port that a test can SIGKILL and start again."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, persistent: bool = False) -> None:
         self.port = free_port()
         self.workdir = workdir
+        # Persistent: every write is in the append-only file before it is acknowledged, so a SIGKILL
+        # loses nothing (a production setting); otherwise it comes back empty.
+        keep = ("--appendonly", "yes", "--appendfsync", "always")
+        self.persistence = keep if persistent else ("--appendonly", "no")
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,7 +65,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 *(REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "no"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+                *("--save", "", *self.persistence, "--dir", str(self.workdir)),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -86,8 +90,9 @@ class RedisServer:
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
+def redis_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RedisServer]:
+    """Empty after a restart; `indirect` parametrization with "persistent" keeps its data."""
+    server = RedisServer(tmp_path / "redis", persistent=getattr(request, "param", "") == "persistent")
     server.start()
     try:
         yield server

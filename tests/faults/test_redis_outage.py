@@ -41,12 +41,12 @@ async def _created(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -
     return dict(response.json())
 
 
-async def _active_instances(client: httpx.AsyncClient, count: int) -> list[str]:
+async def _active_instances(client: httpx.AsyncClient, count: int, records: int = RECORDS) -> list[str]:
     tag = uuid.uuid4().hex[:6]
     profile = await _created(
         client,
         "/connection-profiles",
-        {"name": f"sample-{tag}", "kind": "sample", "config": {"count": RECORDS, "seed": 3}},
+        {"name": f"sample-{tag}", "kind": "sample", "config": {"count": records, "seed": 3}},
     )
     mapping = await _created(client, "/mapping-configurations", {"name": f"map-{tag}", "document": DOCUMENT})
     ids = []
@@ -186,3 +186,44 @@ async def test_a_worker_started_while_redis_is_down_waits_for_it(ezy: Ezy, redis
     finally:
         await pool.aclose()
     assert worker.poll() is None and "is back after" in ezy.log("worker")
+
+
+@pytest.mark.parametrize("redis_server", ["persistent"], indirect=True)
+async def test_a_run_in_flight_when_redis_dies_finishes_once_and_frees_its_job(
+    ezy: Ezy, redis_server: RedisServer
+) -> None:
+    """With a Redis that keeps its data, a run that ends during the outage cannot record its job's
+    end: arq's in-progress key would block the job for the six-hour job timeout. The worker frees
+    it once Redis is back, and the job, taken again, finds its run finished."""
+    key = ezy.tenant_key()
+    port = free_port()
+    ezy.start("api", "serve", EZY_PORT=str(port))
+    worker = ezy.start("worker", "worker")
+    auth = {"Authorization": f"ApiKey {key}"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=30) as client:
+        await _ready(client)
+        [instance] = await _active_instances(client, 1, records=2_000)  # under a second
+        started = await client.post("/api/v1/sync-events", json={"instanceId": instance})
+        event = f"/api/v1/sync-events/{started.json()['correlationId']}"
+        deadline = time.monotonic() + 20
+        while (await client.get(event)).json()["status"] != "running":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        redis_server.kill()
+        await asyncio.sleep(4)  # the run ends meanwhile
+        redis_server.start()
+        sync_log = f"/api/v1/sync-logs/{started.json()['syncLogId']}"
+        while (run := (await client.get(sync_log)).json())["status"] not in TERMINAL:
+            assert time.monotonic() < deadline + 10, run
+            await asyncio.sleep(0.1)
+    assert run["status"] in {"succeeded", "partial"} and run["counts"]["total"] == 2_000, run
+    assert run["attempt"] == 1, run  # ran once: the job taken again found it finished
+    pool = await create_pool(RedisSettings.from_dsn(redis_server.url), default_queue_name=QUEUE_NAME)
+    try:
+        while await pool.zcard(QUEUE_NAME) or await pool.keys("arq:in-progress:*"):
+            assert time.monotonic() < deadline + 20, await pool.keys("arq:*")
+            await asyncio.sleep(0.1)
+    finally:
+        await pool.aclose()
+    assert worker.poll() is None
+    assert "released 1 job(s) interrupted by the Redis outage" in ezy.log("worker")
