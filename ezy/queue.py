@@ -46,11 +46,13 @@ class EmbeddedRedis:
         self.socket_path = embedded_socket(data_dir)
         self._process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def start(self) -> str:
+        self._spawn()
+        self._wait_ready()
+        return self.socket_path
+
+    def _spawn(self) -> None:
+        """Forks the server; called on the event loop's thread, whose end is what PDEATHSIG watches."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)  # left by a server that was killed: redis-server would refuse it
@@ -67,20 +69,19 @@ class EmbeddedRedis:
             start_new_session=True,
             preexec_fn=_exit_with_parent,
         )
-        self._wait_ready()
-        log.info("embedded redis started (pid %d, socket %s)", self._process.pid, self.socket_path)
-        return self.socket_path
 
     def _wait_ready(self) -> None:
-        assert self._process is not None
+        process = self._process
+        assert process is not None
         deadline = time.monotonic() + self.START_TIMEOUT
         client = SyncRedis(unix_socket_path=self.socket_path, socket_connect_timeout=1)
         try:
             while True:
-                if self._process.poll() is not None:
+                if process.poll() is not None:
                     raise RuntimeError(f"the embedded redis-server exited; see {self.data_dir / 'redis.log'}")
                 try:
                     client.ping()
+                    log.info("embedded redis started (pid %d, socket %s)", process.pid, self.socket_path)
                     return
                 except (RedisConnectionError, OSError):
                     if time.monotonic() > deadline:
@@ -118,7 +119,8 @@ class EmbeddedRedis:
             log.error("the embedded redis-server exited (code %s); restarting it in %.1f s", code, delay)
             await asyncio.sleep(delay)
             try:
-                await asyncio.to_thread(self.start)
+                self._spawn()
+                await asyncio.to_thread(self._wait_ready)
                 failures = 0
             except Exception as exc:  # try again at the next round, with a longer delay
                 log.error("could not restart the embedded redis-server: %s", exc)
