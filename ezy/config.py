@@ -15,6 +15,16 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+_EXPRESSION_BUDGETS = (
+    "expression_timeout",
+    "expression_max_depth",
+    "expression_max_items",
+    "expression_max_string",
+    "expression_preview_timeout",
+    "expression_page_timeout",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://ezy.db"
@@ -28,6 +38,13 @@ class Settings:
     metrics_enabled: bool = True
     log_level: str = "INFO"
     worker_poll_delay: float = 0.01
+    # Mapping expression budgets (ezy/expressions/_budget.py): seconds, levels, items, characters.
+    expression_timeout: float = 1.0
+    expression_max_depth: int = 1000
+    expression_max_items: int = 100_000
+    expression_max_string: int = 1_000_000
+    expression_preview_timeout: float = 10.0
+    expression_page_timeout: float = 60.0
 
     @property
     def embedded_queue(self) -> bool:
@@ -56,4 +73,8 @@ class Settings:
             metrics_enabled=_bool(env.get("EZY_METRICS_ENABLED"), True),
             log_level=env.get("EZY_LOG_LEVEL") or cls.log_level,
             worker_poll_delay=float(env.get("EZY_WORKER_POLL_DELAY") or cls.worker_poll_delay),
+            **{
+                name: type(getattr(cls, name))(env.get(f"EZY_{name.upper()}") or getattr(cls, name))
+                for name in _EXPRESSION_BUDGETS
+            },
         )

@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings
 
 from ezy import db
 from ezy.config import Settings
+from ezy.expressions import Budget, configure_budget
 from ezy.queue import EmbeddedRedis, open_pool, redis_settings
 from ezy.secretbox import SecretBox, load_or_create_key
 
@@ -23,6 +24,7 @@ _current: Runtime | None = None
 class Runtime:
     def __init__(self, settings: Settings, *, migrate: bool | None = None) -> None:
         self.settings = settings
+        configure_budget(Budget.from_settings(settings))
         # Embedded SQLite migrates itself at start-up; a server database is migrated by `ezy migrate`.
         self.migrate = migrate if migrate is not None else not db.is_postgres(settings.database_url)
         self._embedded: EmbeddedRedis | None = None
