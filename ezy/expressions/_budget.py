@@ -137,6 +137,11 @@ class Meter:
         self.error = ExpressionBudgetError(budget, message)
         return BudgetTripped()
 
+    def check_time(self) -> None:
+        """For a long step that evaluates no node (the interpreter checks the time at each node)."""
+        if monotonic() > self.deadline:
+            raise self.over_depth_or_time()
+
     def check_items(self, n: int) -> None:
         """A sequence of `n` items is about to be built."""
         if n > self.max_items:

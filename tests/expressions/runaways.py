@@ -35,6 +35,7 @@ RUNAWAYS = [
     pytest.param('$pad("x", 1000000000)', "string", id="pad-to-huge-width"),
     pytest.param('$join([1..1000].$string(), $pad("", 900000))', "string", id="join-huge-separator"),
     pytest.param('$replace($pad("", 900000, "a"), "a", "bbbbbbbbbb")', "string", id="replace-multiplies"),
+    pytest.param("$count($distinct([1..99999]))", "time", id="quadratic-distinct"),
     pytest.param(
         "($walk := function($o){ $exists($o.a) ? 1 + $walk($o.a) : 0 }; $walk(deep))",
         "depth",
