@@ -86,7 +86,7 @@ async def test_catastrophic_regex_previews_at_once(
     body = {"document": document(source), "records": [{"id": 1, "s": EVIL}]}
     started = time.monotonic()
     answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
-    assert time.monotonic() - started < TIMEOUT
+    assert time.monotonic() - started < 1.0  # a backtracking engine: minutes
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"][0]["fields"]["price"]["value"] == value
 
@@ -114,7 +114,7 @@ async def test_healthz_answers_while_a_preview_evaluates(
         assert not preview.done()
         assert (await preview).status_code == 422
     assert health.status_code == 200
-    assert waited < 0.5
+    assert waited < 1.0
 
 
 async def test_graphql_preview_of_a_runaway_is_a_validation_error(

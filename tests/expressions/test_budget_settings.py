@@ -41,6 +41,6 @@ def test_a_runtime_puts_its_settings_budget_in_force() -> None:
         started = time.monotonic()
         with pytest.raises(ExpressionBudgetError, match="time budget"):
             compile_expression(RECURSE).evaluate({})
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.0
         with pytest.raises(ExpressionBudgetError, match=r"its budget is 10$"):
             compile_expression("[1..11]").evaluate({})

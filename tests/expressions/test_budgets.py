@@ -51,7 +51,7 @@ def test_runaway_expression_fails_within_its_budget(source: str, kind: str) -> N
 def test_catastrophic_regex_answers_at_once(source: str, value: Any) -> None:
     started = time.monotonic()
     assert compile_expression(source).evaluate({"s": EVIL}) == value
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.5  # a backtracking engine: minutes
 
 
 def test_regex_engine_keeps_jsonata_semantics() -> None:
@@ -74,7 +74,7 @@ def test_the_time_budget_is_what_was_configured() -> None:
         started = time.monotonic()
         with pytest.raises(ExpressionBudgetError, match=r"time budget of 0\.05 seconds"):
             compile_expression(RECURSE).evaluate({})
-        assert time.monotonic() - started < 0.3
+        assert time.monotonic() - started < 1.0
 
 
 def test_a_scope_deadline_cuts_evaluations_short_and_says_so() -> None:

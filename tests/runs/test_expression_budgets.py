@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ezy.dlq.models import DeadLetter
+from ezy.expressions import Budget
 from ezy.runs import executor
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.service import RunRequest, start_run
@@ -94,13 +95,13 @@ async def test_run_whose_every_record_runs_away_fails(
 
 
 async def test_a_page_has_a_budget_of_its_own(tenant: TestTenant, runtime: Runtime, drain: Drain) -> None:
-    with budget_of(SMALL.__class__(timeout=0.3, page_timeout=0.5)):
-        instance = await make_instance(runtime, tenant.id, count=10, document=document(RECURSE))
+    with budget_of(Budget(timeout=0.3, page_timeout=0.5)):
+        instance = await make_instance(runtime, tenant.id, count=20, document=document(RECURSE))
         run = await start_run(tenant.id, instance.id, RunRequest("api"))
         started = time.monotonic()
         await drain()
     await run.refresh_from_db()
-    assert (run.status, run.failed) == ("failed", 10)
-    assert time.monotonic() - started < 3.0  # not 10 records x 0.3 s
+    assert (run.status, run.failed) == ("failed", 20)
+    assert time.monotonic() - started < 4.0  # two pages of 0.5 s, not 20 records x 0.3 s
     messages = [e.message for e in await EntityError.filter(sync_log_id=run.id).all()]
     assert any("time budget of a page (0.5 seconds)" in m for m in messages)
