@@ -48,13 +48,22 @@ class _Interpreter(jsonata.Jsonata):
             n = len(result)
             meter.items_left -= n
             if n > meter.max_items or meter.items_left < 0:
-                raise meter.over_items(n)
+                _too_many(meter, result, n)
         return result
 
     def evaluate_range_expression(self, lhs: Any, rhs: Any) -> Any:
         if type(lhs) is int and type(rhs) is int and rhs >= lhs:
             self.meter.check_items(rhs - lhs + 1)
         return super().evaluate_range_expression(lhs, rhs)
+
+
+def _too_many(meter: Meter, result: list[Any], n: int) -> None:
+    if type(result) is Utils.RangeList:  # its len() counts one more item than it holds
+        meter.items_left += 1
+        if n - 1 <= meter.max_items and meter.items_left >= 0:
+            return
+        n -= 1
+    raise meter.over_items(n)
 
 
 def _meter() -> Meter:

@@ -127,3 +127,9 @@ def test_ranges_stay_within_bounded_memory() -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert int(probe.stdout) < 150  # MiB of peak growth, with the default budget
+
+
+def test_a_range_of_exactly_the_budget_is_allowed() -> None:
+    assert compile_expression("$count([1..100000])").evaluate({}) == 100_000
+    with pytest.raises(ExpressionBudgetError, match="100,001 items"):
+        compile_expression("[1..100001]").evaluate({})
