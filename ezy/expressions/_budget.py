@@ -18,9 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from time import monotonic
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from ezy.expressions._base import ExpressionError
+
+if TYPE_CHECKING:
+    from ezy.config import Settings
 
 BudgetKind = Literal["time", "depth", "items", "string"]
 TOTAL_FACTOR = 10
@@ -36,8 +39,8 @@ class Budget:
     page_timeout: float = 60.0  # seconds for all the evaluations of one page of a run
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Budget:
-        """From `ezy.config.Settings` (its `expression_*` fields, env `EZY_EXPRESSION_*`)."""
+    def from_settings(cls, settings: Settings) -> Budget:
+        """From the settings' `expression_*` fields (env `EZY_EXPRESSION_*`)."""
         return cls(**{name: getattr(settings, f"expression_{name}") for name in cls.__dataclass_fields__})
 
 
