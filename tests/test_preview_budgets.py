@@ -45,7 +45,7 @@ async def test_runaway_expression_is_a_422_at_its_field(
     body = {"document": document(source), "records": [{"id": 1}, {"id": 2, **deep_record()}]}
     started = time.monotonic()
     answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
-    assert time.monotonic() - started < TIMEOUT + 1.0
+    assert time.monotonic() - started < TIMEOUT + 2.0  # without a budget: never
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     (error,) = answer.json()["errors"]

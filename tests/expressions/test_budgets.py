@@ -42,7 +42,7 @@ def test_runaway_expression_fails_within_its_budget(source: str, kind: str) -> N
     started = time.monotonic()
     with pytest.raises(ExpressionBudgetError) as raised:
         expression.evaluate(deep_record())
-    assert time.monotonic() - started < TIMEOUT + 0.5
+    assert time.monotonic() - started < TIMEOUT + 1.0  # without a budget: never
     assert raised.value.budget == kind
     assert "budget" in str(raised.value) or "in all" in str(raised.value)
 
