@@ -23,6 +23,16 @@ def _rate_limit(value: str | None, default: str | None) -> str | None:
     return None if value.strip().lower() in {"0", "off", "false", "no", "none"} else value.strip()
 
 
+_EXPRESSION_BUDGETS = (
+    "expression_timeout",
+    "expression_max_depth",
+    "expression_max_items",
+    "expression_max_string",
+    "expression_preview_timeout",
+    "expression_page_timeout",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://ezy.db"
@@ -39,6 +49,13 @@ class Settings:
     rate_limit_per_key: str | None = "1200/minute"
     # A store pushing a burst of updates must not be throttled by default: 1,000 a second per endpoint.
     rate_limit_per_webhook_endpoint: str | None = "60000/minute"
+    # Mapping expression budgets (ezy/expressions/_budget.py): seconds, levels, items, characters.
+    expression_timeout: float = 1.0
+    expression_max_depth: int = 1000
+    expression_max_items: int = 100_000
+    expression_max_string: int = 1_000_000
+    expression_preview_timeout: float = 10.0
+    expression_page_timeout: float = 60.0
 
     @property
     def embedded_queue(self) -> bool:
@@ -89,4 +106,8 @@ class Settings:
             rate_limit_per_webhook_endpoint=_rate_limit(
                 env.get("EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT"), cls.rate_limit_per_webhook_endpoint
             ),
+            **{
+                name: type(getattr(cls, name))(env.get(f"EZY_{name.upper()}") or getattr(cls, name))
+                for name in _EXPRESSION_BUDGETS
+            },
         )

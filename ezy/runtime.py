@@ -17,6 +17,7 @@ from tortoise import Tortoise
 
 from ezy import db
 from ezy.config import Settings
+from ezy.expressions import Budget, configure_budget
 from ezy.outages import wait_out
 from ezy.queue import (
     EmbeddedRedis,
@@ -52,6 +53,7 @@ class Runtime:
         wait: bool = False,
     ) -> None:
         self.settings = settings
+        configure_budget(Budget.from_settings(settings))
         # Embedded SQLite migrates itself at start-up; a server database is migrated by `ezy migrate`.
         self.migrate = migrate if migrate is not None else not db.is_postgres(settings.database_url)
         self.embedded_mode = embedded
