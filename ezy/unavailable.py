@@ -34,6 +34,10 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 # Driver errors that also stand for bugs: only these messages mean the backend went away.
 _BY_MESSAGE: tuple[tuple[type[BaseException], tuple[str, ...]], ...] = (
     (pg.InterfaceError, ("connection is closed", "pool is closing", "pool is closed")),
+    # A connection the server terminated mid-query, still consuming the FATAL error when reused or
+    # reset; the pool terminates and replaces it.
+    (pg.InternalClientError, ("cannot switch to state",)),
+    (pg.ObjectNotInPrerequisiteStateError, ("not currently accepting connections",)),  # maintenance
     (sqlite3.OperationalError, ("database is locked", "unable to open database", "disk i/o error")),
 )
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.serving import serving
 
 PROBLEM = "application/problem+json"
 
@@ -29,29 +29,15 @@ async def client_port(request: Request) -> Response:
     return JSONResponse({"port": request.client.port})
 
 
-async def _started(server: uvicorn.Server) -> None:
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.01)
-
-
 @pytest.fixture
 async def server_url(app: Starlette) -> AsyncIterator[str]:
     """The test app on a real uvicorn (its runtime is the session's: no lifespan here)."""
     extra = [Route("/boom", explode), Route("/refused", refused), Route("/port", client_port)]
     app.router.routes[:0] = extra
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
-    )
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
     try:
-        await asyncio.wait_for(_started(server), timeout=10)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
+        async with serving(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        await task
         del app.router.routes[: len(extra)]
 
 
