@@ -145,3 +145,28 @@ async def test_graphql_bodies_go_through_the_same_parser(
 ) -> None:
     response = await gql_post(client, tenant, body)
     assert response.status_code == status and response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("name=" + "x" * 201, id="longer-than-the-column"),
+        pytest.param("name=a%00b", id="nul"),
+    ],
+)
+async def test_filter_values_nothing_can_match_are_400(
+    client: httpx.AsyncClient, tenant: TestTenant, query: str
+) -> None:
+    response = await client.get(f"{r.API}/mapping-configurations?{query}", headers=tenant.headers)
+    assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
+
+
+async def test_an_expression_the_parser_chokes_on_is_a_422_not_a_500(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    document = {**r.DOCUMENT, "transform": {"fields": {"sku": "a ~ b"}}}  # found by the fuzzer
+    response = await client.post(
+        f"{r.API}/mapping-configurations", json=r.mapping_body(document=document), headers=tenant.headers
+    )
+    assert response.status_code == 422
+    assert r.pointers(response) == ["/document/transform/fields/sku"]
