@@ -20,6 +20,7 @@ from ezy.rest import health, openapi
 from ezy.rest.auth import ApiKeyAuthMiddleware
 from ezy.rest.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware, RequestIdMiddleware
 from ezy.rest.problems import ezy_error_handler, http_error_handler, unexpected_error_handler
+from ezy.rest.ratelimit import rate_limit_middleware
 from ezy.rest.routes import api_routes
 from ezy.runtime import Runtime
 from schema.app import graphql_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
             Middleware(ErrorBoundaryMiddleware),
             Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
             Middleware(ApiKeyAuthMiddleware),
+            rate_limit_middleware(settings),
         ],
         exception_handlers={
             EzyError: ezy_error_handler,

@@ -40,7 +40,7 @@ def _tenant(value: str) -> TenantContext:
     tenant_id = parse_id(value)
     if tenant_id is None:
         raise SystemExit(f"error: {value!r} is not a tenant id")
-    return TenantContext(tenant_id)
+    return TenantContext(tenant_id, origin="cli")
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
@@ -80,7 +80,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_tenants_create(args: argparse.Namespace, settings: Settings) -> None:
-    tenant, issued = _run(settings, lambda: keys.create_tenant(args.name))
+    tenant, issued = _run(settings, lambda: keys.create_tenant(args.name, origin="cli"))
     if args.json:
         print(json.dumps({"tenantId": str(tenant.id), "apiKey": issued.secret}))
     else:

@@ -15,6 +15,13 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _rate_limit(value: str | None, default: str | None) -> str | None:
+    """`1200/minute` (the `limits` notation: N/second|minute|hour|day); `0` or `off` disables."""
+    if value is None or not value.strip():
+        return default
+    return None if value.strip().lower() in {"0", "off", "false", "no", "none"} else value.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://ezy.db"
@@ -28,6 +35,9 @@ class Settings:
     metrics_enabled: bool = True
     log_level: str = "INFO"
     worker_poll_delay: float = 0.01
+    rate_limit_per_key: str | None = "1200/minute"
+    # A store pushing a burst of updates must not be throttled by default: 1,000 a second per endpoint.
+    rate_limit_per_webhook_endpoint: str | None = "60000/minute"
 
     @property
     def embedded_queue(self) -> bool:
@@ -56,4 +66,8 @@ class Settings:
             metrics_enabled=_bool(env.get("EZY_METRICS_ENABLED"), True),
             log_level=env.get("EZY_LOG_LEVEL") or cls.log_level,
             worker_poll_delay=float(env.get("EZY_WORKER_POLL_DELAY") or cls.worker_poll_delay),
+            rate_limit_per_key=_rate_limit(env.get("EZY_RATE_LIMIT_PER_KEY"), cls.rate_limit_per_key),
+            rate_limit_per_webhook_endpoint=_rate_limit(
+                env.get("EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT"), cls.rate_limit_per_webhook_endpoint
+            ),
         )

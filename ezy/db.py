@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "ezy.dlq.models",
     "ezy.webhooks.models",
     "ezy.idempotency.models",
+    "ezy.audit.models",
 ]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -1,4 +1,4 @@
-"""The dead letter queue: failed records with their payloads; replay (edited or not) or discard them."""
+"""The dead letter queue: failed records with their source records; replay (edited or not) or discard them."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def _id(value: object) -> strawberry.ID:
     return strawberry.ID(str(value))
 
 
-@strawberry.type(description="A record that failed a stage, with its payload as it entered that stage.")
+@strawberry.type(
+    description="A record that failed a stage: its source record and, past transform, the mapped one."
+)
 class DeadLetter:
     row: strawberry.Private[DeadLetterRow]
     id: strawberry.ID
@@ -59,7 +61,11 @@ class DeadLetter:
     attempts: int
     resolved_by_sync_log_id: strawberry.ID | None
     payload: JSON | None = strawberry.field(
-        description="Up to 1 MB: on long lists, select it from `deadLetter(id)` instead."
+        description="The source record, as it entered normalize: what a replay runs. Null on a legacy "
+        "message (stored mapped only). Up to 1 MB: on long lists, select it from `deadLetter(id)`."
+    )
+    mapped_payload: JSON | None = strawberry.field(
+        description="The mapped record, for validate and load failures (display only); else null."
     )
     history: list[JSON] = strawberry.field(description="Replays, edits and discards, oldest first.")
     created_at: datetime
@@ -79,6 +85,7 @@ class DeadLetter:
             attempts=row.attempts,
             resolved_by_sync_log_id=_id(row.resolved_by_sync_log_id) if row.resolved_by_sync_log_id else None,
             payload=JSON(row.payload),
+            mapped_payload=JSON(row.mapped_payload),
             history=[JSON(entry) for entry in service.history(row)],
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -165,8 +172,9 @@ class DeadLetterQueries:
 @strawberry.type
 class DeadLetterMutations:
     @strawberry.mutation(
-        description="Replays a pending message in a new run, with `payload` instead of the stored one when "
-        "given (it then re-enters at normalize); not pending, or its instance inactive: ConflictError."
+        description="Replays a pending message in a new run from normalize with the current mapping, "
+        "with `payload` (in the source's shape) instead of the stored source record when given; not "
+        "pending, its instance inactive, or a legacy message without `payload`: ConflictError."
     )
     async def replay_dead_letter(
         self,

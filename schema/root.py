@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.audit import AuditQueries
 from schema.common import SCALAR_OVERRIDES
 from schema.connections import ConnectionProfileMutations, ConnectionProfileQueries
 from schema.dashboards import DashboardQueries, Subscription
@@ -35,6 +36,7 @@ class Query(
     RunQueries,
     DeadLetterQueries,
     DashboardQueries,
+    AuditQueries,
 ):
     pass
 

@@ -79,6 +79,9 @@ class WebhookDelivery:
     sync_log_id: strawberry.ID | None
     processed_at: datetime | None
     error: str | None
+    resolved_by_sync_log_id: strawberry.ID | None = strawberry.field(
+        description="The replay that resolved the last of the records its run had failed."
+    )
 
     @classmethod
     def from_row(cls, row: DeliveryRow) -> WebhookDelivery:
@@ -91,6 +94,9 @@ class WebhookDelivery:
             sync_log_id=strawberry.ID(str(row.sync_log_id)) if row.sync_log_id else None,
             processed_at=row.processed_at,
             error=row.error,
+            resolved_by_sync_log_id=strawberry.ID(str(row.resolved_by_sync_log_id))
+            if row.resolved_by_sync_log_id
+            else None,
         )
 
 

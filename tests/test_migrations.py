@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import pytest
 from tortoise import Tortoise, connections
 
+from ezy.db import MIGRATIONS_DIR
 from ezy.runtime import Runtime
+from tests.conftest import TEST_DATABASE_URL, _admin, _with_database, on_postgres
+
+
+def committed_migrations() -> list[str]:
+    """In aerich's order: by the number before the first `_`."""
+    names = [path.name for path in (MIGRATIONS_DIR / "models").glob("[0-9]*_*.py")]
+    return sorted(names, key=lambda name: int(name.split("_")[0]))
 
 
 async def test_migrations_are_recorded_and_ezy_migrate_is_idempotent(runtime: Runtime) -> None:
-    rows = await connections.get("default").execute_query_dict("SELECT version FROM aerich")
-    assert [r["version"] for r in rows] == ["0_20261128000000_init.py"]
+    rows = await connections.get("default").execute_query_dict("SELECT version FROM aerich ORDER BY id")
+    assert [r["version"] for r in rows] == committed_migrations()
+    assert committed_migrations()[:3] == [
+        "0_20261128000000_init.py",
+        "1_20261130000001_dead_letter_source.py",
+        "2_20261130000002_audit_log.py",
+    ]
     # In a subprocess: aerich's command tears down the ORM state of the process it runs in.
     env = {**os.environ, "EZY_DATABASE_URL": runtime.settings.database_url}
     result = await asyncio.to_thread(
@@ -35,3 +55,80 @@ async def test_every_model_has_its_table(runtime: Runtime) -> None:
         table = model._meta.db_table
         rows = await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{table}"')
         assert rows[0]["n"] >= 0, table
+
+
+# Applies the migrations in `location` (a copy holding some of ours), then runs `sql` and prints the
+# rows of `query` as JSON. In a subprocess, for the reason above.
+_STEP = """
+import asyncio, json, sys
+from aerich import Command
+from tortoise import connections
+from ezy.db import tortoise_config
+
+async def main(url, location, sql, query):
+    async with Command(tortoise_config=tortoise_config(url), app="models", location=location) as cmd:
+        await cmd.init()
+        await cmd.upgrade(run_in_transaction=True)
+        conn = connections.get("default")
+        if sql:
+            await conn.execute_script(sql)
+        if query:
+            print(json.dumps(await conn.execute_query_dict(query), default=str))
+
+asyncio.run(main(*sys.argv[1:5]))
+"""
+_LEGACY = """
+INSERT INTO "dead_letters" ("id", "tenant_id", "created_at", "instance_id", "sync_log_id", "stage", "code",
+    "message", "payload", "status", "attempts", "history", "updated_at", "replay_stage") VALUES
+('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-00000000000a', CURRENT_TIMESTAMP,
+ '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c', 'validate',
+ 'required_missing', 'missing sku', '{"externalId": "1"}', 'pending', 1, '[]', CURRENT_TIMESTAMP, NULL),
+('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-00000000000a', CURRENT_TIMESTAMP,
+ '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c', 'transform',
+ 'expression_error', 'bad price', '{"id": 2}', 'pending', 1, '[]', CURRENT_TIMESTAMP, NULL);
+"""
+
+
+async def _step(url: str, location: Path, sql: str = "", query: str = "") -> Any:
+    env = {**os.environ, "EZY_DATABASE_URL": url}
+    args = [sys.executable, "-c", _STEP, url, str(location), sql, query]
+    result = await asyncio.to_thread(
+        subprocess.run, args, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(result.stdout) if query else None
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    if not on_postgres():
+        yield f"sqlite://{tmp_path}/legacy.db"
+        return
+    name = f"ezy_legacy_{uuid.uuid4().hex[:12]}"
+    await _admin(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(TEST_DATABASE_URL, name)
+    finally:
+        await _admin(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_legacy_dead_letters_keep_their_mapped_record_for_display_only(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(MIGRATIONS_DIR, after, ignore=shutil.ignore_patterns("__pycache__"))
+    (before / "models").mkdir(parents=True)
+    shutil.copy(after / "models" / "0_20261128000000_init.py", before / "models")
+    await _step(empty_database_url, before, _LEGACY)
+    rows = await _step(
+        empty_database_url,
+        after,
+        query='SELECT "stage", "payload", "mapped_payload" FROM "dead_letters" ORDER BY "id"',
+    )
+    decoded = [
+        {k: json.loads(v) if isinstance(v, str) and k != "stage" else v for k, v in row.items()}
+        for row in rows
+    ]
+    assert decoded == [
+        {"stage": "validate", "payload": None, "mapped_payload": {"externalId": "1"}},
+        {"stage": "transform", "payload": {"id": 2}, "mapped_payload": None},
+    ]

@@ -123,6 +123,7 @@ async def test_deliveries_are_paged_newest_first(client: httpx.AsyncClient, tena
     assert page["total"] == 3 and len(page["items"]) == 2
     assert set(page["items"][0]) == {
         "id", "receivedAt", "topic", "externalId", "status", "syncLogId", "processedAt", "error",
+        "resolvedBySyncLogId",
     }  # fmt: skip
     assert page["items"][0]["status"] == "accepted"
 

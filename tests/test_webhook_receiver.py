@@ -320,6 +320,7 @@ async def test_deliveries_are_listed_with_the_api_shape(
         "syncLogId",
         "processedAt",
         "error",
+        "resolvedBySyncLogId",
     }
     assert (item["topic"], item["externalId"], item["status"]) == ("orders/create", "wh-list", "accepted")
     assert item["syncLogId"] and item["processedAt"] is None

@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.connections import testing
 from ezy.connections.kinds import cross_check, kinds, schemas
 from ezy.connections.models import ConnectionProfile
@@ -89,6 +90,7 @@ def _columns(data: _Input) -> dict[str, Any]:
     }
 
 
+@audited("connectionProfile.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> ConnectionProfile:
     data = _parse(body, {})
     await ensure_unique_name(ConnectionProfile, ctx, data.name, label=LABEL)
@@ -107,6 +109,7 @@ async def list_page(
     return await paginate(scoped(ConnectionProfile, ctx).filter(**where), page)
 
 
+@audited("connectionProfile.update", changed)
 async def replace(
     ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
 ) -> ConnectionProfile:
@@ -115,6 +118,7 @@ async def replace(
     return await _write(ctx, row, _parse(body, _box().decrypt(row.secrets_encrypted)), expected_version)
 
 
+@audited("connectionProfile.update", changed)
 async def patch(
     ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
 ) -> ConnectionProfile:
@@ -132,6 +136,7 @@ async def _write(ctx: TenantContext, row: ConnectionProfile, data: _Input, versi
     return await update_versioned(ConnectionProfile, ctx, row.id, version, _columns(data), label=LABEL)
 
 
+@audited("connectionProfile.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)

@@ -4,9 +4,17 @@ from tortoise import fields
 
 from ezy.base_model import TenantOwned
 
+# Failures at these stages come with the mapped record; a legacy row stored only that.
+MAPPED_STAGES = ("validate", "load")
+
 
 class DeadLetter(TenantOwned):
-    """A failed record with the payload as it entered the failing stage."""
+    """A failed record: its source record (as it entered normalize, whatever stage failed) and,
+    for validate and load failures, the mapped record (for display; replays never use it).
+
+    Legacy rows, stored before sources were kept, have a validate or load `stage`, no `payload` and
+    their stored record in `mapped_payload` (migration 1): `has_source` is False for them.
+    """
 
     instance_id = fields.UUIDField()
     sync_log_id = fields.UUIDField()
@@ -15,14 +23,14 @@ class DeadLetter(TenantOwned):
     message = fields.TextField()
     entity_key = fields.CharField(max_length=500, null=True)
     payload: object = fields.JSONField(null=True)
+    mapped_payload: object = fields.JSONField(null=True)
     status = fields.CharField(max_length=16, default="pending")
     attempts = fields.IntField(default=1)
     history: list = fields.JSONField(default=list)
     resolved_by_sync_log_id = fields.UUIDField(null=True)
     # Set when a replay claims the message (status "replaying"): the replay run picks its
-    # messages by this id, and the stage it re-enters at (normalize for an edited payload).
+    # messages by this id.
     replay_sync_log_id = fields.UUIDField(null=True, db_index=True)
-    replay_stage = fields.CharField(max_length=16, null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -33,3 +41,7 @@ class DeadLetter(TenantOwned):
             ("tenant_id", "instance_id", "status"),
             ("tenant_id", "stage", "code"),
         )
+
+    @property
+    def has_source(self) -> bool:
+        return self.payload is not None or self.stage not in MAPPED_STAGES

@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from ezy.audit.hooks import audited, bulk, letter_discarded, letter_replayed
 from ezy.context import TenantContext
-from ezy.dlq.models import DeadLetter
+from ezy.dlq.models import MAPPED_STAGES, DeadLetter
 from ezy.errors import Conflict, FieldError, ServiceUnavailable, ValidationFailed, invalid
 from ezy.filters import FilterSpec, one_of, parse_body_filters, parse_filters, timestamp_value, uuid_value
 from ezy.instances.models import Instance
@@ -29,6 +31,10 @@ STATUSES = ("pending", "replaying", "resolved", "discarded")
 STAGE_NAMES = tuple(str(s) for s in STAGES)
 MAX_PAYLOAD_BYTES = 1_000_000
 MAX_IDS = 1000
+LEGACY = (
+    "the message was stored before dead letters kept their source record (it has only the mapped "
+    "one): replay it with an edited payload in the source's shape, or discard it"
+)
 
 
 def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
@@ -49,6 +55,7 @@ def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
     }
     if full:
         body["payload"] = letter.payload
+        body["mappedPayload"] = letter.mapped_payload
         body["history"] = history(letter)
     return body
 
@@ -95,8 +102,9 @@ async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> In
     return instance
 
 
+@audited("dlq.replay", letter_replayed)
 async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, Any]) -> SyncLog:
-    """Replays one pending message, optionally with an edited payload (which re-enters at normalize)."""
+    """Replays one pending message from normalize, optionally with an edited source record."""
     unknown = sorted(set(body) - {"payload"})
     if unknown:
         raise invalid(f"/{unknown[0]}", "unknown field")
@@ -106,14 +114,11 @@ async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, A
         _check_payload(body["payload"])
     if letter.status != "pending":
         raise Conflict(f"the message is {letter.status}; only pending messages can be replayed")
+    if not edited and not letter.has_source:
+        raise Conflict(LEGACY)
     await _instance_for_replay(ctx, letter.instance_id)
     run_id = uuid.uuid4()
-    values: dict[str, Any] = {
-        "status": "replaying",
-        "replay_sync_log_id": run_id,
-        "replay_stage": edited_entry_stage(letter.stage) if edited else letter.stage,
-        "updated_at": utcnow(),
-    }
+    values: dict[str, Any] = {"status": "replaying", "replay_sync_log_id": run_id, "updated_at": utcnow()}
     if edited:
         values["payload"] = body["payload"]
         values["history"] = [
@@ -135,16 +140,6 @@ async def _release(ctx: TenantContext, run_id: uuid.UUID) -> None:
     """The replay run could not be queued (503): its messages are pending again, for the retry."""
     claimed = scoped(DeadLetter, ctx).filter(replay_sync_log_id=run_id, status="replaying")
     await claimed.update(status="pending", replay_sync_log_id=None, updated_at=utcnow())
-
-
-def edited_entry_stage(failed_at: str) -> str:
-    """Where an edited payload re-enters: its shape decides.
-
-    A record that failed at normalize or transform is stored as the source sent it, so its edit runs
-    from normalize (pipeline.md). One that failed at validate or load is stored already mapped;
-    mapping it again would lose its fields, so its edit re-enters at validate and is checked first.
-    """
-    return "normalize" if failed_at in ("normalize", "transform") else "validate"
 
 
 def _check_payload(payload: Any) -> None:
@@ -177,9 +172,14 @@ def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[Dea
     return scoped(DeadLetter, ctx).filter(**parse_body_filters(filters, BULK_FILTERS, pointer="/filter"))
 
 
+@audited("dlq.bulkReplay", bulk)
 async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
-    """Claims every pending message selected, one replay run per instance, in the background."""
-    selection = _bulk_selection(ctx, body).filter(status="pending")
+    """Claims every pending message selected, one replay run per instance, in the background.
+
+    Legacy messages (no source record) are not taken: they need an edited payload, one by one.
+    """
+    has_source = Q(payload__isnull=False) | ~Q(stage__in=MAPPED_STAGES)  # as `DeadLetter.has_source`
+    selection = _bulk_selection(ctx, body).filter(has_source, status="pending")
     instance_ids = await selection.distinct().values_list("instance_id", flat=True)
     count = 0
     for raw_id in instance_ids:
@@ -203,6 +203,7 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     return count
 
 
+@audited("dlq.discard", letter_discarded)
 async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     letter = await get(ctx, letter_id)
     if letter.status not in ("pending",):
@@ -218,6 +219,7 @@ async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     return await get(ctx, letter.id)
 
 
+@audited("dlq.bulkDiscard", bulk)
 async def discard_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
     return (
         await _bulk_selection(ctx, body)

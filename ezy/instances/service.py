@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed
@@ -66,6 +67,7 @@ def _input(row: Instance) -> dict[str, Any]:
     }
 
 
+@audited("instance.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> Instance:
     values = await _parse(ctx, body)
     await ensure_unique_name(Instance, ctx, values["name"], label=LABEL)
@@ -87,12 +89,14 @@ async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, st
     return await paginate(scoped(Instance, ctx).filter(**parse_filters(filters, spec)), page)
 
 
+@audited("instance.update", changed)
 async def replace(ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int) -> Instance:
     row = await get(ctx, id)
     check_version(row, expected_version)
     return await _write(ctx, row, body, expected_version)
 
 
+@audited("instance.update", changed)
 async def patch(ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int) -> Instance:
     row = await get(ctx, id)
     check_version(row, expected_version)
@@ -105,10 +109,12 @@ async def _write(ctx: TenantContext, row: Instance, body: dict[str, Any], versio
     return await update_versioned(Instance, ctx, row.id, version, values, label=LABEL)
 
 
+@audited("instance.activate")
 async def activate(ctx: TenantContext, id: object, expected_version: int) -> Instance:
     return await _set_status(ctx, id, "active", expected_version)
 
 
+@audited("instance.deactivate")
 async def deactivate(ctx: TenantContext, id: object, expected_version: int) -> Instance:
     return await _set_status(ctx, id, "inactive", expected_version)
 
@@ -121,6 +127,7 @@ async def _set_status(ctx: TenantContext, id: object, status: str, expected_vers
     return await update_versioned(Instance, ctx, row.id, expected_version, {"status": status}, label=LABEL)
 
 
+@audited("instance.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)

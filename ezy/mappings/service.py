@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.filters import parse_filters
@@ -54,6 +55,7 @@ def _parse(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return required_str(body, "name"), check_document(body.get("document"))
 
 
+@audited("mappingConfiguration.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> MappingConfiguration:
     name, document = _parse(body)
     await ensure_unique_name(MappingConfiguration, ctx, name, label=LABEL)
@@ -72,6 +74,7 @@ async def list_page(
     return await paginate(scoped(MappingConfiguration, ctx).filter(**where), page)
 
 
+@audited("mappingConfiguration.update", changed)
 async def replace(
     ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
 ) -> MappingConfiguration:
@@ -80,6 +83,7 @@ async def replace(
     return await _write(ctx, row, body, expected_version)
 
 
+@audited("mappingConfiguration.update", changed)
 async def patch(
     ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
 ) -> MappingConfiguration:
@@ -98,6 +102,7 @@ async def _write(
     return await update_versioned(MappingConfiguration, ctx, row.id, version, values, label=LABEL)
 
 
+@audited("mappingConfiguration.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)

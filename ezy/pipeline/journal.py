@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ezy.pipeline.records import RecordFailure
 from ezy.pipeline.stats import RunStats
@@ -16,6 +16,10 @@ class RunJournal(Protocol):
     async def failures(self, failures: list[RecordFailure]) -> None:
         """All failures of one batch at once, before that batch's checkpoint."""
 
+    async def passed(self, refs: list[Any]) -> None:
+        """The refs of one batch's records that did not fail (loaded, or skipped by the filter),
+        after its failures and before its counts; only for runs given `refs`."""
+
     async def checkpoint(self, cursor: str) -> None:
         """Everything up to `cursor` is loaded: a resumed run may start from here."""
 
@@ -27,6 +31,7 @@ class MemoryJournal:
     progress_reports: list[RunStats] = field(default_factory=list)
     failed: list[RecordFailure] = field(default_factory=list)
     failure_calls: int = 0
+    passed_refs: list[Any] = field(default_factory=list)
     checkpoints: list[str] = field(default_factory=list)
 
     async def progress(self, stats: RunStats) -> None:
@@ -35,6 +40,9 @@ class MemoryJournal:
     async def failures(self, failures: list[RecordFailure]) -> None:
         self.failure_calls += 1
         self.failed.extend(failures)
+
+    async def passed(self, refs: list[Any]) -> None:
+        self.passed_refs.extend(refs)
 
     async def checkpoint(self, cursor: str) -> None:
         self.checkpoints.append(cursor)

@@ -11,7 +11,7 @@ from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_af
 
 from ezy.connectors.base import Connector, ConnectorError, TransientError, WriteResult
 from ezy.mappings.document import LoadSection
-from ezy.pipeline.records import Entry, FailureCode, RecordFailure, RunFailed, Stage, StageResult
+from ezy.pipeline.records import Entry, FailureCode, RecordFailure, RunFailed, Stage, StageResult, fail
 from ezy.pipeline.retry import RetryPolicy
 
 
@@ -67,12 +67,5 @@ class LoadStage:
 
 
 def _failure(entry: Entry, written: WriteResult, attempts: int) -> RecordFailure:
-    return RecordFailure(
-        key=entry.key,
-        stage=Stage.LOAD,
-        code=written.code or FailureCode.LOAD_REJECTED,
-        message=written.message or "rejected by the target",
-        payload=entry.record,
-        attempts=attempts,
-        ref=entry.ref,
-    )
+    code = written.code or FailureCode.LOAD_REJECTED
+    return fail(entry, Stage.LOAD, code, written.message or "rejected by the target", attempts=attempts)

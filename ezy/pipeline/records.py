@@ -31,17 +31,25 @@ class FailureCode(StrEnum):
     LOAD_FAILED = "load_failed"  # the target could not take it (per-record transient, gave up)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Entry:
     """A record on its way, with the entity key once transform has computed it.
 
-    Stages never mutate `record`: they replace it, so the object a stage received is still the
-    record "as it entered the failing stage" when a later step fails it — no copies needed.
+    `source` is the record as it entered normalize, `record` its latest form. Stages never mutate a
+    record: they replace `record`, so `source` is still the untouched original when a later stage
+    fails it (the DLQ keeps it for replays) — one reference, no copies.
     """
 
     record: Any
-    key: str | None = None
-    ref: Any = None  # the caller's handle on the record (a DLQ message id on replays)
+    key: str | None
+    ref: Any  # the caller's handle on the record (a DLQ message id on replays)
+    source: Any
+
+    def __init__(self, record: Any, key: str | None = None, ref: Any = None) -> None:
+        self.record = record
+        self.key = key
+        self.ref = ref
+        self.source = record
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +58,11 @@ class RecordFailure:
     stage: Stage
     code: str
     message: str
-    payload: Any  # the record as it entered the failing stage
+    payload: Any  # the source record, as it entered normalize
     details: dict[str, Any] = field(default_factory=dict)
     attempts: int = 1
     ref: Any = None  # the `refs` item given with the record, if any
+    mapped: Any = None  # the mapped record, for validate and load failures (for display)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,13 +71,21 @@ class RecordFailure:
             "code": self.code,
             "message": self.message,
             "payload": self.payload,
+            "mappedPayload": self.mapped,
             "details": self.details,
             "attempts": self.attempts,
         }
 
 
-def fail(entry: Entry, stage: Stage, code: str, message: str, **details: Any) -> RecordFailure:
-    return RecordFailure(entry.key, stage, code, message, entry.record, details, ref=entry.ref)
+_MAPPED_STAGES = frozenset({Stage.VALIDATE, Stage.LOAD})
+
+
+def fail(
+    entry: Entry, stage: Stage, code: str, message: str, *, attempts: int = 1, **details: Any
+) -> RecordFailure:
+    """The failure of `entry` at `stage`: its source record, and the mapped one past transform."""
+    mapped = entry.record if stage in _MAPPED_STAGES else None
+    return RecordFailure(entry.key, stage, code, message, entry.source, details, attempts, entry.ref, mapped)
 
 
 @dataclass(slots=True)

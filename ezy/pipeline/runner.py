@@ -1,7 +1,10 @@
 """One run: pages stream through normalize, transform and validate, then load in batches.
 
-Memory holds one page plus at most one load batch. After each load flush the runner reports,
-in this order, the flush's failures, the counts, and the cursor of the last page it covered,
+Memory holds one page plus at most one load batch: the runner flushes when the records waiting
+for load and the failures waiting to be recorded together reach the load batch size, so a run
+whose records all fail streams its failures (and its progress) like one whose records all load.
+After each flush the runner reports, in this order, the flush's failures, the references of the
+records that passed (runs given `refs`), the counts, and the cursor of the last page it covered,
 so a checkpoint never gets ahead of what is loaded and recorded.
 """
 
@@ -24,7 +27,6 @@ from ezy.pipeline.stats import RunStats
 from ezy.pipeline.transform import TransformStage
 from ezy.pipeline.validate import ValidateStage
 
-_RECORD_STAGES = (Stage.NORMALIZE, Stage.TRANSFORM, Stage.VALIDATE)
 StageFn = Callable[[list[Entry]], StageResult]
 
 
@@ -34,6 +36,7 @@ class _Pending:
 
     entries: list[Entry] = field(default_factory=list)
     failures: list[RecordFailure] = field(default_factory=list)
+    refs: list[Any] = field(default_factory=list)  # of every record taken (runs given refs)
     count: int = 0
     skipped: int = 0
     cursor: str | None = None
@@ -45,7 +48,7 @@ class _Run:
         target: Connector,
         document: MappingDocument,
         journal: RunJournal,
-        start: Stage,
+        counts_extract: bool,
         policy: RetryPolicy,
     ) -> None:
         self.document = document
@@ -55,28 +58,26 @@ class _Run:
         self.transform = TransformStage(document.transform)
         self.validate = ValidateStage(document.validate)
         self.load = LoadStage(document.load, target, policy)
-        stages: dict[Stage, StageFn] = {
-            Stage.NORMALIZE: self.normalize.run,
-            Stage.TRANSFORM: self.transform.run,
-            Stage.VALIDATE: self.validate.run,
-        }
-        self.stages = [(s, stages[s]) for s in _RECORD_STAGES if _RECORD_STAGES.index(s) >= _order(start)]
-        self.counts_extract = start == Stage.EXTRACT
+        self.stages: list[tuple[Stage, StageFn]] = [
+            (Stage.NORMALIZE, self.normalize.run),
+            (Stage.TRANSFORM, self.transform.run),
+            (Stage.VALIDATE, self.validate.run),
+        ]
+        self.counts_extract = counts_extract
         self.pending = _Pending()
         self.refs: Iterator[Any] | None = None
 
     async def page(self, page: Page) -> None:
-        refs = self.refs
-        entries = (
-            [Entry(r) for r in page.records]
-            if refs is None
-            else [Entry(r, None, next(refs)) for r in page.records]
-        )
+        refs, pending = self.refs, self.pending
+        if refs is None:
+            entries = [Entry(r) for r in page.records]
+        else:
+            entries = [Entry(r, None, next(refs)) for r in page.records]
+            pending.refs.extend(e.ref for e in entries)
         if self.counts_extract:
             extract = self.stats.stages[Stage.EXTRACT]
             extract.in_ += len(entries)
             extract.out += len(entries)
-        pending = self.pending
         pending.count += len(entries)
         for stage, run in self.stages:
             result = self._timed(stage, run, entries)
@@ -86,7 +87,7 @@ class _Run:
         pending.entries.extend(entries)
         if page.cursor is not None:
             pending.cursor = page.cursor
-        if len(pending.entries) >= self.document.load.batch_size:
+        if len(pending.entries) + len(pending.failures) >= self.document.load.batch_size:
             await self.flush()
 
     async def flush(self) -> None:
@@ -106,6 +107,9 @@ class _Run:
         self.pending = _Pending()
         if failures:
             await self.journal.failures(failures)
+        if pending.refs:
+            failed = {f.ref for f in failures}
+            await self.journal.passed([r for r in pending.refs if r not in failed])
         await self.journal.progress(stats.snapshot())
         if pending.cursor is not None:
             await self.journal.checkpoint(pending.cursor)
@@ -149,16 +153,20 @@ async def run_pipeline(
 ) -> RunStats:
     """Run the stages over the source (from `cursor`) or over pushed / replayed `records`.
 
-    `refs`, one per record, come back on each `RecordFailure.ref` (a replay matches failures
-    to its DLQ messages with them). `start_stage` lets a replay enter at the stage that failed.
+    `refs`, one per record (hashable, distinct), come back on each `RecordFailure.ref` and, for
+    the records that did not fail, through `journal.passed` (a replay settles its DLQ messages
+    with them). Records always enter at normalize; `start_stage="normalize"` leaves extract's
+    counts alone (a replay's records were extracted by the run that failed them).
     Raises `RunFailed` when the run cannot complete; its `stats` hold what was loaded and
     checkpointed before.
     """
     doc = document if isinstance(document, MappingDocument) else parse_mapping_document(document)
     start, policy = Stage(start_stage), retry or RetryPolicy()
+    if start not in (Stage.EXTRACT, Stage.NORMALIZE):
+        raise ValueError("records enter a run at extract or normalize")
     if records is None and (source is None or start != Stage.EXTRACT):
         raise ValueError("a run from a later stage than extract needs records")
-    run = _Run(target, doc, journal, start, policy)
+    run = _Run(target, doc, journal, start == Stage.EXTRACT, policy)
     if refs is not None:
         records = list(records or ())
         if len(refs) != len(records):
@@ -192,7 +200,3 @@ async def _timed_pages(pages: AsyncIterator[Page], stats: RunStats) -> AsyncIter
         finally:
             extract.ms += (time.perf_counter() - started) * 1000
         yield page
-
-
-def _order(stage: Stage) -> int:
-    return 0 if stage == Stage.EXTRACT else _RECORD_STAGES.index(stage) if stage in _RECORD_STAGES else 3

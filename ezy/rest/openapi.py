@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ezy.rest import docs, openapi_paths, openapi_runs
+from ezy.rest import docs, openapi_audit, openapi_paths, openapi_runs
 from ezy.rest.openapi_build import Api, Schema, header, problem_responses, problem_schemas
 from ezy.rest.openapi_documents import connection_schemas, mapping_schemas
 from ezy.rest.openapi_schemas import all_schemas
@@ -33,6 +33,7 @@ GROUPS = (
     openapi_paths.webhook_endpoints,
     openapi_runs.webhook_receiver,
     openapi_runs.sync_events,
+    openapi_audit.audit_log,
     openapi_runs.operations,
 )
 

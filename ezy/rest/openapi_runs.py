@@ -37,7 +37,7 @@ def dead_letters(api: Api) -> None:
     filters = [BY_INSTANCE, only_one_of("status", DLQ_STATUS), only_one_of("stage", STAGES)]
     page = {"200": reply("A page.", api.paged("DeadLetter"))}
     api.add(tag, Op("GET", path, "listDeadLetters", "List dead letters", page, params=PAGE + filters))
-    one = {"200": reply("Payload, error, attempts and history.", ref("DeadLetter"))}
+    one = {"200": reply("Source and mapped payloads, error, attempts and history.", ref("DeadLetter"))}
     api.add(tag, Op("GET", f"{path}/{{id}}", "getDeadLetter", "Get a dead letter", one))
     api.add(
         tag,
@@ -51,8 +51,9 @@ def dead_letters(api: Api) -> None:
             body_required=False,
             idempotency_key=True,
             problems=(409,),
-            description="Runs the record again from the failing stage, or an edited `payload` from "
-            "normalize, with the instance's current mapping. `409` unless the message is `pending`.",
+            description="Runs the source record, or an edited `payload` in the source's shape, from "
+            "normalize with the instance's current mapping. `409` unless the message is `pending`, "
+            "and for a legacy message (no source record) replayed without a `payload`.",
         ),
     )
     api.add(
@@ -109,7 +110,7 @@ def webhook_receiver(api: Api) -> None:
             body={"description": "Any JSON: an object, or an array of records."},
             any_media_type=True,
             public=True,
-            problems=(401,),
+            problems=(401, 429),
             # No key needed (a signature authenticates); a generic endpoint also takes its tenant's key.
             security=[{}, {"ApiKey": []}],
             description="Authenticated by the provider's signature (`401` when bad or missing, nothing "

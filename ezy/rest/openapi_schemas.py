@@ -224,7 +224,14 @@ def dead_letters() -> dict[str, Schema]:
                     "properties": {"stage": {"type": "string"}, "code": {"type": "string"}}
                     | {"message": {"type": "string"}},
                 },
-                "payload": {"description": "The record as it entered the failing stage (any JSON)."},
+                "payload": {
+                    "description": "The source record, as it entered normalize (any JSON); what a "
+                    "replay runs. Null on a legacy message (stored mapped only): replay it edited."
+                },
+                "mappedPayload": {
+                    "description": "The mapped record, for validate and load failures; null otherwise. "
+                    "For display: a replay maps the source record again."
+                },
                 "attempts": {"type": "integer", "minimum": 1},
                 "history": array_of(ANY_OBJECT, description="One entry per attempt, oldest first."),
                 "resolvedBySyncLogId": nullable(UUID),
@@ -236,7 +243,8 @@ def dead_letters() -> dict[str, Schema]:
         "DeadLetterReplay": obj(
             {
                 "payload": {
-                    "description": "An edited record, replayed from normalize instead of the stored one."
+                    "description": "An edited source record, replayed from normalize instead of the "
+                    "stored one."
                 }
             }
         ),
@@ -286,6 +294,7 @@ def webhooks() -> dict[str, Schema]:
                 "syncLogId": nullable(UUID),
                 "processedAt": nullable(TIME),
                 "error": nullable({"type": "string"}),
+                "resolvedBySyncLogId": nullable(UUID),
             },
             required=["id", "receivedAt", "status"],
         ),

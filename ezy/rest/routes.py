@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from ezy.rest import (
     api_keys,
+    audit_log,
     connection_profiles,
     dlq,
     instances,
@@ -28,6 +29,7 @@ ROUTE_GROUPS = [
     sync_events.routes,
     sync_logs.routes,
     dlq.routes,
+    audit_log.routes,
 ]
 
 

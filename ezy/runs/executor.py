@@ -164,8 +164,12 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
 
 
 async def _resume_point(run: SyncLog) -> dict[str, Any]:
-    """Counts to add this attempt's to. An attempt that never checkpointed starts over cleanly."""
-    if run.attempt <= 1 or run.request.get("checkpointed"):
+    """Counts to add this attempt's to. An attempt that never checkpointed starts over cleanly.
+
+    A replay checkpoints with every flush (its settled messages are not taken again), so its
+    counts always carry over.
+    """
+    if run.attempt <= 1 or run.request.get("checkpointed") or run.trigger == "replay":
         return {
             "counts": {
                 "total": run.total,

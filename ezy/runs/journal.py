@@ -1,16 +1,16 @@
 """The runner's journal on the database: counts, entity errors, dead letters and the cursor.
 
-Each flush of the runner (failures, then progress, then maybe a checkpoint) is buffered and written
-in ONE transaction, so a run killed at any point leaves counts, errors and cursor that agree: the
-batch after the last commit is simply done again on resume (keyed upserts make that harmless).
+Each flush of the runner (failures, then the records that passed, then progress, then maybe a
+checkpoint) is buffered and written in ONE transaction, so a run killed at any point leaves counts,
+errors, resolved messages and cursor that agree: the batch after the last commit is simply done
+again on resume (keyed upserts make that harmless).
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
 
@@ -21,8 +21,15 @@ from ezy.pipeline.stats import RunStats
 from ezy.runs.models import EntityError, SyncLog
 from ezy.timefmt import utcnow
 
-# Maps a replayed failure to the dead letter it came from (None: a fresh failure).
-ReplayLookup = Callable[[RecordFailure], DeadLetter | None]
+
+class ReplayBook(Protocol):
+    """A replay's side of the journal: its claimed messages, by the refs the runner hands back."""
+
+    def letter_for(self, failure: RecordFailure) -> DeadLetter | None:
+        """The message a failure came from (None: a fresh failure)."""
+
+    async def resolve(self, refs: list[Any]) -> None:
+        """Marks the messages of records that passed resolved (inside the flush's transaction)."""
 
 
 def add_counts(base: dict[str, Any], stats: RunStats) -> dict[str, Any]:
@@ -40,12 +47,13 @@ def add_counts(base: dict[str, Any], stats: RunStats) -> dict[str, Any]:
 
 
 class DbJournal:
-    def __init__(self, log: SyncLog, *, base: dict[str, Any], replay: ReplayLookup | None = None) -> None:
+    def __init__(self, log: SyncLog, *, base: dict[str, Any], replay: ReplayBook | None = None) -> None:
         self.log = log
         self.base = base
         self.replay = replay
         self.checkpointed = False
         self._failures: list[RecordFailure] = []
+        self._passed: list[Any] = []
         self._stats: RunStats | None = None
         self._inflight: asyncio.Future[None] | None = None
 
@@ -53,6 +61,11 @@ class DbJournal:
         if self._stats is not None:
             await self.commit()  # the previous flush had no checkpoint: it stands on its own
         self._failures.extend(failures)
+
+    async def passed(self, refs: list[Any]) -> None:
+        if self._stats is not None:
+            await self.commit()
+        self._passed.extend(refs)
 
     async def progress(self, stats: RunStats) -> None:
         if self._stats is not None:
@@ -62,6 +75,12 @@ class DbJournal:
     async def checkpoint(self, cursor: str) -> None:
         await self.commit(cursor)
 
+    async def carry_over(self, stats: RunStats) -> None:
+        """One more `run_pipeline` of this run follows (a replay's next chunk): its counts add to
+        these `stats`, which the next progress report would otherwise replace."""
+        await self.commit()
+        self.base = add_counts(self.base, stats)
+
     async def commit(self, cursor: str | None = None) -> None:
         """Writes what is buffered, and the cursor if given, in one transaction.
 
@@ -70,11 +89,11 @@ class DbJournal:
         the batch it carries is recorded before the run is handed back.
         """
         await self.settle()
-        if self._stats is None and not self._failures and cursor is None:
+        if self._stats is None and not self._failures and not self._passed and cursor is None:
             return
-        failures, stats = self._failures, self._stats
-        self._failures, self._stats = [], None
-        self._inflight = asyncio.ensure_future(self._write(failures, stats, cursor))
+        failures, passed, stats = self._failures, self._passed, self._stats
+        self._failures, self._passed, self._stats = [], [], None
+        self._inflight = asyncio.ensure_future(self._write(failures, passed, stats, cursor))
         await asyncio.shield(self._inflight)
 
     async def settle(self) -> None:
@@ -82,10 +101,14 @@ class DbJournal:
         if self._inflight is not None and not self._inflight.done():
             await asyncio.shield(self._inflight)
 
-    async def _write(self, failures: list[RecordFailure], stats: RunStats | None, cursor: str | None) -> None:
+    async def _write(
+        self, failures: list[RecordFailure], passed: list[Any], stats: RunStats | None, cursor: str | None
+    ) -> None:
         async with in_transaction():
             if failures:
                 await self._record_failures(failures)
+            if passed and self.replay is not None:
+                await self.replay.resolve(passed)
             if stats is not None:
                 totals = add_counts(self.base, stats)
                 await SyncLog.filter(id=self.log.id).update(
@@ -106,7 +129,7 @@ class DbJournal:
         fresh: list[DeadLetter] = []
         errors: list[EntityError] = []
         for failure in failures:
-            letter = self.replay(failure) if self.replay else None
+            letter = self.replay.letter_for(failure) if self.replay else None
             if letter is None:
                 letter = DeadLetter(
                     id=uuid.uuid4(),
@@ -118,6 +141,7 @@ class DbJournal:
                     message=failure.message,
                     entity_key=failure.key,
                     payload=failure.payload,
+                    mapped_payload=failure.mapped,
                     status="pending",
                     attempts=1,
                     history=[_attempt(log, failure, now)],
@@ -167,8 +191,8 @@ async def _fail_again(letter: DeadLetter, log: SyncLog, failure: RecordFailure, 
         code=failure.code,
         message=failure.message,
         payload=failure.payload,
+        mapped_payload=failure.mapped,
         history=[*letter.history, _attempt(log, failure, now)],
         replay_sync_log_id=None,
-        replay_stage=None,
         updated_at=now,
     )

@@ -1,14 +1,18 @@
-"""Replay runs: claimed dead letters go through the pipeline again from their failing stage.
+"""Replay runs: claimed dead letters run again, from normalize, with the instance's current mapping.
 
 A replay claims its messages first (status `replaying`, `replay_sync_log_id` = the run), so the
-same message replayed twice at once is processed once. Messages are streamed in chunks; within a
-chunk, each failure is matched back to its message by reference and the rest are resolved.
+same message replayed twice at once is processed once. Messages are streamed in chunks, each a
+`run_pipeline` whose counts add to the chunks' before it. Every flush settles its messages in the
+same transaction as its counts: a failure is matched back to its message by reference (pending,
+one more attempt), the records that passed resolve theirs. A replay that stops half-way (worker
+lost, target down) thus keeps what it settled, and its retry takes only the messages still
+`replaying`: nothing is counted twice, and only the flush that was cut short is written again
+(keyed upserts make that harmless).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import groupby
+import uuid
 from typing import Any
 
 from tortoise.expressions import F
@@ -22,13 +26,44 @@ from ezy.pipeline.runner import run_pipeline
 from ezy.runs.journal import DbJournal
 from ezy.runs.models import SyncLog
 from ezy.timefmt import utcnow
+from ezy.webhooks.service import settle_replayed_deliveries
 
 CHUNK = 1000
+_IN_LIST = 500  # ids per `IN (...)`: well under SQLite's variable limit
+
+
+class _Chunk:
+    """The journal's view of one chunk of claimed messages (a `ReplayBook`)."""
+
+    def __init__(self, log: SyncLog, letters: list[DeadLetter]) -> None:
+        self.log = log
+        self.by_id = {letter.id: letter for letter in letters}
+
+    def letter_for(self, failure: RecordFailure) -> DeadLetter | None:
+        return self.by_id.get(failure.ref)
+
+    async def resolve(self, refs: list[Any]) -> None:
+        """The messages of records that passed are resolved by this run, a statement per 500.
+
+        The resolution is not appended to the stored history (that would be a write per message);
+        the DLQ view shows it from `resolved_by_sync_log_id` and `updated_at`.
+        """
+        for start in range(0, len(refs), _IN_LIST):
+            await DeadLetter.filter(
+                id__in=refs[start : start + _IN_LIST], status="replaying", replay_sync_log_id=self.log.id
+            ).update(
+                status="resolved",
+                resolved_by_sync_log_id=self.log.id,
+                attempts=F("attempts") + 1,
+                replay_sync_log_id=None,
+                updated_at=utcnow(),
+            )
 
 
 async def run(
     log: SyncLog, target: Connector, document: MappingDocument, journal: DbJournal, retry: RetryPolicy
 ) -> None:
+    origins: set[uuid.UUID] = set()
     while True:
         chunk = await (
             DeadLetter.filter(replay_sync_log_id=log.id, status="replaying")
@@ -36,46 +71,34 @@ async def run(
             .limit(CHUNK)
         )
         if not chunk:
-            return
-        by_id = {letter.id: letter for letter in chunk}
-        journal.replay = _lookup(by_id)
-        ordered = sorted(chunk, key=lambda letter: letter.replay_stage or letter.stage)
-        for stage, group in groupby(ordered, key=lambda letter: letter.replay_stage or letter.stage):
-            letters = list(group)
-            await run_pipeline(
-                None,
-                target,
-                document,
-                journal,
-                records=[letter.payload for letter in letters],
-                refs=[letter.id for letter in letters],
-                start_stage=stage,
-                retry=retry,
-            )
-        await journal.commit()
-        await _resolve(log, [letter for letter in chunk])
+            break
+        letters = [letter for letter in chunk if letter.has_source]
+        await _release_legacy([letter for letter in chunk if not letter.has_source])
+        origins.update(letter.sync_log_id for letter in letters)
+        journal.replay = _Chunk(log, letters)
+        stats = await run_pipeline(
+            None,
+            target,
+            document,
+            journal,
+            records=[letter.payload for letter in letters],
+            refs=[letter.id for letter in letters],
+            start_stage="normalize",
+            retry=retry,
+        )
+        await journal.carry_over(stats)
+    await settle_replayed_deliveries(log, origins)
 
 
-def _lookup(by_id: dict[Any, DeadLetter]) -> Callable[[RecordFailure], DeadLetter | None]:
-    return lambda failure: by_id.get(failure.ref)
+async def _release_legacy(letters: list[DeadLetter]) -> None:
+    """A legacy message (no source record) cannot run from normalize: back to pending, untouched.
 
-
-async def _resolve(log: SyncLog, letters: list[DeadLetter]) -> None:
-    """Every message of the chunk that did not fail again is resolved by this run, in one statement.
-
-    The resolution is not appended to the stored history (that would be a write per message); the
-    DLQ view shows it from `resolved_by_sync_log_id` and `updated_at`.
+    The DLQ service does not claim them unless edited; this covers a claim made before the upgrade.
     """
-    await DeadLetter.filter(
-        id__in=[letter.id for letter in letters], status="replaying", replay_sync_log_id=log.id
-    ).update(
-        status="resolved",
-        resolved_by_sync_log_id=log.id,
-        attempts=F("attempts") + 1,
-        replay_sync_log_id=None,
-        replay_stage=None,
-        updated_at=utcnow(),
-    )
+    if letters:
+        await DeadLetter.filter(id__in=[letter.id for letter in letters], status="replaying").update(
+            status="pending", replay_sync_log_id=None, updated_at=utcnow()
+        )
 
 
 async def release(log: SyncLog) -> None:
@@ -83,5 +106,5 @@ async def release(log: SyncLog) -> None:
     if log.trigger != "replay":
         return
     await DeadLetter.filter(replay_sync_log_id=log.id, status="replaying").update(
-        status="pending", replay_sync_log_id=None, replay_stage=None, updated_at=utcnow()
+        status="pending", replay_sync_log_id=None, updated_at=utcnow()
     )

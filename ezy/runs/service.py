@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ezy import queue
+from ezy.audit.hooks import audited, run_started
 from ezy.context import TenantContext
 from ezy.errors import Conflict, NotFound, invalid
 from ezy.filters import FilterSpec, one_of, parse_filters, timestamp_value, uuid_value
@@ -97,6 +98,7 @@ async def start_once(
     return answer, started[0] if started else await get_log(ctx, answer["syncLogId"])
 
 
+@audited("syncEvent.create", run_started)
 async def trigger(ctx: TenantContext, body: Mapping[str, Any]) -> SyncLog:
     """`POST /sync-events`: an API-triggered run of an active instance of the caller's tenant."""
     unknown = sorted(set(body) - {"instanceId"})

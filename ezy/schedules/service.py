@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.filters import bool_value, parse_filters, uuid_value
@@ -77,6 +78,7 @@ def _input(row: Schedule) -> dict[str, Any]:
     }
 
 
+@audited("schedule.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> Schedule:
     values = await _parse(ctx, body)
     with integrity_conflict("the instance was deleted meanwhile"):
@@ -92,12 +94,14 @@ async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, st
     return await paginate(scoped(Schedule, ctx).filter(**parse_filters(filters, spec)), page)
 
 
+@audited("schedule.update", changed)
 async def replace(ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int) -> Schedule:
     row = await get(ctx, id)
     check_version(row, expected_version)
     return await _write(ctx, row, body, expected_version)
 
 
+@audited("schedule.update", changed)
 async def patch(ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int) -> Schedule:
     row = await get(ctx, id)
     check_version(row, expected_version)
@@ -112,6 +116,7 @@ async def _write(ctx: TenantContext, row: Schedule, body: dict[str, Any], versio
     return await update_versioned(Schedule, ctx, row.id, version, values, label=LABEL)
 
 
+@audited("schedule.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from ezy.audit.hooks import audited, key_issued
 from ezy.context import TenantContext
 from ezy.errors import Conflict, invalid
 from ezy.pagination import Page, PageRequest, paginate
@@ -49,17 +50,18 @@ def split_prefix(raw: str) -> str | None:
     return prefix if sep and rest and len(prefix) == 12 else None
 
 
-async def create_tenant(name: str) -> tuple[Tenant, IssuedKey]:
+async def create_tenant(name: str, *, origin: str = "system") -> tuple[Tenant, IssuedKey]:
     name = name.strip()
     if not name or len(name) > 200:
         raise invalid("/name", "name must be 1 to 200 characters")
     if await Tenant.filter(name=name).exists():
         raise Conflict(f"a tenant named {name!r} exists")
     tenant = await Tenant.create(name=name)
-    issued = await create_key(TenantContext(tenant.id), "default")
+    issued = await create_key(TenantContext(tenant.id, origin=origin), "default")
     return tenant, issued
 
 
+@audited("apiKey.create", key_issued)
 async def create_key(ctx: TenantContext, name: str, expires_at: datetime | None = None) -> IssuedKey:
     if expires_at is not None and expires_at <= utcnow():
         raise invalid("/expiresAt", "expiresAt must be in the future")
@@ -78,6 +80,7 @@ async def get_key(ctx: TenantContext, key_id: object) -> ApiKey:
     return await get_scoped(ApiKey, ctx, key_id, label="API key")
 
 
+@audited("apiKey.revoke", key_issued)
 async def revoke_key(ctx: TenantContext, key_id: object) -> ApiKey:
     key = await get_key(ctx, key_id)
     if key.revoked_at is None:
@@ -86,6 +89,7 @@ async def revoke_key(ctx: TenantContext, key_id: object) -> ApiKey:
     return key
 
 
+@audited("apiKey.rotate", key_issued)
 async def rotate_key(ctx: TenantContext, key_id: object, grace_period_seconds: int = 0) -> IssuedKey:
     """New secret on the same key; the old one keeps working for the grace period only."""
     if not 0 <= grace_period_seconds <= MAX_GRACE_PERIOD.total_seconds():
@@ -125,7 +129,7 @@ async def authenticate(raw: str) -> TenantContext | None:
         return None
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return TenantContext(key.tenant_id, key.id)
+    return TenantContext(key.tenant_id, key.id, f"{KEY_PREFIX}{prefix}")
 
 
 def key_view(key: ApiKey) -> dict[str, object]:

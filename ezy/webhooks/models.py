@@ -44,6 +44,8 @@ class WebhookDelivery(TenantOwned):
     sync_log_id = fields.UUIDField(null=True)
     processed_at = fields.DatetimeField(null=True)
     error = fields.TextField(null=True)
+    # Set when replays resolved every record its run had failed: the replay that resolved the last.
+    resolved_by_sync_log_id = fields.UUIDField(null=True)
 
     class Meta:
         table = "webhook_deliveries"

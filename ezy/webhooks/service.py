@@ -1,10 +1,14 @@
-"""Webhook endpoints (configuration) and the deliveries they received (read-only here).
+"""Webhook endpoints (configuration) and the deliveries they received.
 
 `create` returns a `NewEndpoint(endpoint, secret)`: the secret is shown that once, in the create
 answer, and never again. A `generic` endpoint without a secret gets `whsec_` + base64 of 32 random
 bytes (Standard Webhooks); a given generic secret must have that form (24 to 64 bytes). A `shopify`
 secret is Shopify's client secret: any non-empty string, so it must be given. On PUT/PATCH an omitted
 or null `secret` keeps the stored one; a new value replaces it (shown to nobody, the caller has it).
+
+A delivery whose run failed some (or all) of its records says so (`failed`, or `processed` with an
+error) until replays resolve every one of them: it then becomes `processed`, without error, with
+`resolvedBySyncLogId` naming the replay that resolved the last (`settle_replayed_deliveries`).
 """
 
 from __future__ import annotations
@@ -12,19 +16,24 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets as random
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
+from ezy.dlq.models import DeadLetter
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.filters import one_of, parse_filters, uuid_value
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
+from ezy.runs.models import SyncLog
 from ezy.runtime import current
 from ezy.scoping import exists_scoped, get_scoped, scoped
 from ezy.secretbox import SecretBox
-from ezy.timefmt import rfc3339
+from ezy.timefmt import rfc3339, utcnow
 from ezy.validation import check_fields, optional_bool, optional_str, required_str
 from ezy.versioning import check_version, delete_versioned, integrity_conflict, update_versioned
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -115,6 +124,7 @@ def _input(row: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+@audited("webhookEndpoint.create")
 async def create(ctx: TenantContext, body: dict[str, Any]) -> NewEndpoint:
     values = await _parse(ctx, body, None)
     with integrity_conflict("the instance was deleted meanwhile"):
@@ -131,6 +141,7 @@ async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, st
     return await paginate(scoped(WebhookEndpoint, ctx).filter(**parse_filters(filters, spec)), page)
 
 
+@audited("webhookEndpoint.update", changed)
 async def replace(
     ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
 ) -> WebhookEndpoint:
@@ -139,6 +150,7 @@ async def replace(
     return await _write(ctx, row, body, expected_version)
 
 
+@audited("webhookEndpoint.update", changed)
 async def patch(
     ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
 ) -> WebhookEndpoint:
@@ -154,6 +166,7 @@ async def _write(
     return await update_versioned(WebhookEndpoint, ctx, row.id, version, _columns(values), label=LABEL)
 
 
+@audited("webhookEndpoint.delete", deleted)
 async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)
@@ -179,6 +192,28 @@ def view(row: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+async def settle_replayed_deliveries(replay: SyncLog, origin_log_ids: Iterable[uuid.UUID]) -> int:
+    """After `replay`: the deliveries of the webhook runs it replayed records of, whose every record
+    is now loaded or resolved, become `processed` (see the module's docstring); returns how many."""
+    settled = 0
+    origins = SyncLog.filter(id__in=list(origin_log_ids), tenant_id=replay.tenant_id, trigger="webhook")
+    for run in await origins.filter(failed__gt=0):
+        delivery = await WebhookDelivery.get_or_none(
+            id=run.request.get("deliveryId"), tenant_id=run.tenant_id, status__in=("failed", "processed")
+        )
+        if delivery is None or delivery.resolved_by_sync_log_id is not None:
+            continue
+        records = len(delivery.payload) if isinstance(delivery.payload, list) else 1
+        if run.total != records:  # the run stopped before it saw every record: replays cannot tell
+            continue
+        if await DeadLetter.filter(sync_log_id=run.id).exclude(status="resolved").exists():
+            continue
+        settled += await WebhookDelivery.filter(id=delivery.id, resolved_by_sync_log_id=None).update(
+            status="processed", error=None, processed_at=utcnow(), resolved_by_sync_log_id=replay.id
+        )
+    return settled
+
+
 def delivery_view(row: WebhookDelivery) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -189,4 +224,5 @@ def delivery_view(row: WebhookDelivery) -> dict[str, Any]:
         "syncLogId": str(row.sync_log_id) if row.sync_log_id else None,
         "processedAt": rfc3339(row.processed_at),
         "error": row.error,
+        "resolvedBySyncLogId": str(row.resolved_by_sync_log_id) if row.resolved_by_sync_log_id else None,
     }

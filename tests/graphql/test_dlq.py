@@ -25,7 +25,9 @@ LETTERS = """query($instanceId: ID, $status: DeadLetterStatus, $stage: PipelineS
   }
 }"""
 LETTER = """query($id: ID!) {
-  deadLetter(id: $id) { id status stage entityKey error { code message } attempts payload history }
+  deadLetter(id: $id) {
+    id status stage entityKey error { code message } attempts payload mappedPayload history
+  }
 }"""
 ERRORS = """__typename
   ... on ValidationError { message fieldErrors { pointer message } }"""
@@ -85,7 +87,8 @@ async def test_failed_records_are_listed_and_inspectable(
     assert (await _letters(gql, instanceId=str(instance.id), stage="LOAD"))["total"] == 0
 
     letter = (await gql.data(LETTER, {"id": page["items"][0]["id"]}))["deadLetter"]
-    assert letter["payload"]["price"] > 100
+    assert float(letter["payload"]["variants"][0]["price"]) > 100
+    assert letter["mappedPayload"]["price"] > 100
     assert letter["error"]["code"] == "schema_invalid" and letter["attempts"] == 1
     assert letter["history"][0]["outcome"] == "failed"
 
@@ -108,7 +111,8 @@ async def test_replaying_an_edited_payload_resolves_the_message(
     instance = await _partial_run(tenant, runtime, drain)
     letter_id = await _first_letter(gql, instance)
     stored = (await gql.data(LETTER, {"id": letter_id}))["deadLetter"]["payload"]
-    edited = {**stored, "price": 99.0}  # a validate failure is stored mapped: fix its bad value
+    # The source record is stored: fix its bad value, the replay maps it again.
+    edited = {**stored, "variants": [{**stored["variants"][0], "price": "99.00"}]}
     started = await _mutate(gql, REPLAY, id=letter_id, payload=edited)
     assert started["__typename"] == "SyncStartedPayload"
     await drain()

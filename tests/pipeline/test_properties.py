@@ -98,8 +98,8 @@ def test_counts_and_failures_hold_for_any_mapping_and_records(doc: dict[str, Any
     for failure in journal.failed:
         event(f"failed at {failure.stage}: {failure.code}")
 
-    # Each failed record fails once, carrying the record as it entered the failing stage,
-    # which is what a preview shows as the previous stage's output.
+    # Each failed record fails once, carrying its source record and, past transform, the mapped
+    # record as it entered the failing stage (what a preview shows as the previous stage's output).
     expected = preview(doc, inputs)
     failed_rids = Counter(f.payload.get("rid") for f in journal.failed if isinstance(f.payload, dict))
     assert all(count == 1 for count in failed_rids.values())
@@ -110,8 +110,9 @@ def test_counts_and_failures_hold_for_any_mapping_and_records(doc: dict[str, Any
             continue
         result = expected[failure.payload["rid"]]
         stage = str(failure.stage)
-        before = result["input"] if stage == "normalize" else result["stages"][entered[stage]]
-        assert failure.payload == before
+        assert failure.payload == result["input"]
+        mapped = result["stages"][entered[stage]] if stage in ("validate", "load") else None
+        assert failure.mapped == mapped
         if stage != "load":
             assert result["stoppedAt"]["stage"] == stage and result["stoppedAt"]["code"] == failure.code
     assert {k[0] for k in target.rows} == {

@@ -155,16 +155,35 @@ async def test_pushed_records_skip_extract_and_carry_no_cursor() -> None:
     assert stats.success == 3 and journal.checkpoints == []
 
 
-async def test_replay_enters_at_the_failing_stage() -> None:
+async def test_a_failure_carries_the_source_record_and_past_transform_the_mapped_one() -> None:
+    doc = document(
+        normalize={"trimStrings": True},
+        transform={"key": "id", "fields": {"id": "id", "name": "name", "v": "10 / n"}},
+        validate={"required": ["name"]},
+    )
+    records = [{"id": 1, "name": " a ", "n": 0}, {"id": 2, "name": None, "n": 1}]
+    target = MemoryTarget(reject=lambda r: "no" if r["id"] == 3 else None)
+    journal = MemoryJournal()
+    await run_pipeline(None, target, doc, journal, records=[*records, {"id": 3, "name": " c ", "n": 2}])
+    by_stage = {f.stage: (f.payload, f.mapped) for f in journal.failed}
+    assert by_stage == {
+        Stage.TRANSFORM: ({"id": 1, "name": " a ", "n": 0}, None),
+        Stage.VALIDATE: ({"id": 2, "name": None, "n": 1}, {"id": 2, "name": None, "v": 10}),
+        Stage.LOAD: ({"id": 3, "name": " c ", "n": 2}, {"id": 3, "name": "c", "v": 5}),
+    }
+
+
+async def test_replayed_records_enter_at_normalize_and_are_mapped_again() -> None:
     doc = document(validate={"required": ["name"]})
     journal, target = MemoryJournal(), MemoryTarget()
-    # A validate-stage payload is already transformed: it must not be mapped again.
     stats = await run_pipeline(
-        None, target, doc, journal, records=[{"id": 9, "name": "fixed"}], start_stage="validate"
+        None, target, doc, journal, records=[{"id": 9, "name": "fixed", "x": 1}], start_stage="normalize"
     )
     assert stats.counts() == {"total": 1, "success": 1, "failed": 0, "skipped": 0}
-    assert stats.stages[Stage.NORMALIZE].in_ == 0 and stats.stages[Stage.VALIDATE].in_ == 1
+    assert stats.stages[Stage.EXTRACT].in_ == 0 and stats.stages[Stage.NORMALIZE].in_ == 1
     assert list(target.rows.values()) == [{"id": 9, "name": "fixed"}]
+    with pytest.raises(ValueError, match="extract or normalize"):
+        await run_pipeline(None, target, doc, journal, records=[{"id": 9}], start_stage="validate")
 
 
 async def test_progress_is_reported_while_the_run_goes() -> None:
@@ -182,3 +201,17 @@ async def test_failures_carry_the_ref_given_with_their_record() -> None:
         ("m2", "required_missing"),
         ("m3", "not_an_object"),
     ]
+
+
+async def test_records_that_pass_come_back_by_ref_batch_by_batch() -> None:
+    doc = document(
+        transform={"key": "id", "filter": "id != 4", "fields": {"id": "id", "name": "name"}},
+        validate={"required": ["name"]},
+    )
+    records = [{"id": i, "name": None if i == 1 else "x"} for i in range(6)]
+    journal = MemoryJournal()
+    refs = [f"m{i}" for i in range(6)]
+    await run_pipeline(None, MemoryTarget(), doc, journal, records=records, refs=refs)
+    # Loaded or skipped by the filter: everything but the failure, each reported once.
+    assert journal.passed_refs == ["m0", "m2", "m3", "m4", "m5"]
+    assert [f.ref for f in journal.failed] == ["m1"]

@@ -46,7 +46,10 @@ async def test_failed_records_are_listed_and_inspectable(
     assert listed["total"] > 0 and "payload" not in listed["items"][0]
     first = listed["items"][0]
     detail = (await client.get(f"/api/v1/dlq/{first['id']}", headers=tenant.headers)).json()
-    assert detail["payload"]["price"] > 100
+    # The source record as the sample store sent it, and the mapped record that failed, for display.
+    assert float(detail["payload"]["variants"][0]["price"]) > 100 and "price" not in detail["payload"]
+    assert detail["mappedPayload"]["price"] > 100
+    assert detail["mappedPayload"]["externalId"] == str(detail["payload"]["id"])
     assert detail["error"]["code"] == "schema_invalid" and detail["attempts"] == 1
     assert detail["history"][0]["outcome"] == "failed"
     assert (await _letters(client, tenant, stage="load", instanceId=str(instance.id)))["total"] == 0
@@ -84,13 +87,14 @@ async def test_replay_after_fixing_the_mapping_resolves_and_links_the_run(
     assert run.status == "succeeded" and run.success == 1
 
 
-async def test_an_edited_mapped_record_re_enters_at_validate(
+async def test_an_edited_source_record_of_a_validate_failure_is_mapped_again(
     client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
 ) -> None:
     instance = await _partial_run(tenant, runtime, drain)
     letter_id = (await _letters(client, tenant, instanceId=str(instance.id)))["items"][0]["id"]
     stored = (await client.get(f"/api/v1/dlq/{letter_id}", headers=tenant.headers)).json()["payload"]
-    edited = {**stored, "price": 99.0}  # the operator fixes the one bad value of the mapped record
+    # The operator fixes the one bad value in the source record.
+    edited = {**stored, "variants": [{**stored["variants"][0], "price": "99.00"}]}
     response = await client.post(
         f"/api/v1/dlq/{letter_id}/replay", json={"payload": edited}, headers=tenant.headers
     )
@@ -101,7 +105,7 @@ async def test_an_edited_mapped_record_re_enters_at_validate(
     assert any(h["outcome"] == "edited" for h in letter["history"])
     run = await SyncLog.get(correlation_id=response.json()["correlationId"])
     assert run.status == "succeeded"
-    assert (run.stages["normalize"]["in"], run.stages["validate"]["in"]) == (0, 1)
+    assert (run.stages["normalize"]["in"], run.stages["transform"]["in"]) == (1, 1)
 
 
 async def test_an_edited_source_record_runs_from_normalize(

@@ -40,12 +40,12 @@ async def test_trigger_queues_then_poll_shows_the_finished_run(
     )
     assert counts["failed"] > 0 and counts["success"] > 0
     assert done["startedAt"] and done["finishedAt"]
-    # every failed record has one entity error and one dead letter with its payload
+    # every failed record has one entity error and one dead letter with its source and mapped records
     errors = await EntityError.filter(sync_log_id=done["syncLogId"])
     letters = await DeadLetter.filter(sync_log_id=done["syncLogId"])
     assert len(errors) == len(letters) == counts["failed"]
     assert {e.dead_letter_id for e in errors} == {letter.id for letter in letters}
-    assert all(letter.payload["externalId"] for letter in letters)
+    assert all(letter.payload["id"] and letter.mapped_payload["externalId"] for letter in letters)
 
 
 async def test_idempotency_key_returns_the_first_answer_and_starts_one_run(

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from ezy.base_model import TenantOwned
+
+
+class AuditEntry(TenantOwned):
+    """One configuration, key or DLQ action: who (`actor_*`), what (`action`, resource), when (`created_at`).
+
+    Append-only. `details` is small and never holds a secret value or a record payload.
+    """
+
+    actor_type = fields.CharField(max_length=16)  # apiKey, cli or system
+    actor_key_id = fields.UUIDField(null=True)
+    actor_key_prefix = fields.CharField(max_length=40, null=True)
+    action = fields.CharField(max_length=64)
+    resource_type = fields.CharField(max_length=64)
+    resource_id = fields.CharField(max_length=64, null=True)
+    details: dict = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "audit_log"
+        indexes = (
+            ("tenant_id", "created_at"),
+            ("tenant_id", "action", "created_at"),
+            ("tenant_id", "resource_type", "resource_id"),
+        )
