@@ -170,3 +170,16 @@ async def test_an_expression_the_parser_chokes_on_is_a_422_not_a_500(
     )
     assert response.status_code == 422
     assert r.pointers(response) == ["/document/transform/fields/sku"]
+
+
+@pytest.mark.parametrize(
+    "letter_id",
+    [pytest.param("x" * 300, id="longer-than-the-scope-column"), pytest.param("%00", id="nul")],
+)
+async def test_replaying_a_malformed_message_id_with_a_key_is_404(
+    client: httpx.AsyncClient, tenant: TestTenant, letter_id: str
+) -> None:
+    response = await client.post(
+        f"{r.API}/dlq/{letter_id}/replay", headers={**tenant.headers, "Idempotency-Key": "k-1"}
+    )
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM

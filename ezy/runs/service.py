@@ -73,7 +73,12 @@ TRIGGER_SCOPE = "POST /sync-events"
 
 
 def replay_scope(letter_id: object) -> str:
-    return f"POST /dlq/{letter_id}/replay"
+    """The Idempotency-Key scope of one message's replay; an id that is no UUID names no message (and
+    would not fit the scope column)."""
+    parsed = parse_id(letter_id)
+    if parsed is None:
+        raise NotFound("no such dead letter")
+    return f"POST /dlq/{parsed}/replay"
 
 
 def started_view(log: SyncLog) -> dict[str, Any]:
