@@ -8,6 +8,7 @@ executes anything. A WebSocket is authenticated at `connection_init` (`{"Authori
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,15 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 from ezy import jsonsafe
+from ezy.errors import invalid
 from ezy.rest.problems import problem
 from ezy.tenants.keys import authenticate
 from schema.context import GraphQLContext
 from schema.root import schema
 
 PATH = "/graphql"
+# A GraphQL string literal spells NUL as `\u0000` or `\u{0}` (an escaped backslash before `u` is text).
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:0000|\{0+\})")
 
 
 GRAPHIQL_DIR = Path(__file__).parent / "graphiql"
@@ -50,7 +54,11 @@ class EzyGraphQL(GraphQL[GraphQLContext, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         # The one parser for client JSON: NUL, lone surrogates, NaN and deep nesting are refused.
-        return jsonsafe.loads(data)
+        body = jsonsafe.loads(data)
+        query = body.get("query") if isinstance(body, dict) else None
+        if isinstance(query, str) and _NUL_ESCAPE.search(query):
+            raise invalid("/query", "a string in the query contains a NUL character (\\u0000)")
+        return body
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -183,3 +183,25 @@ async def test_replaying_a_malformed_message_id_with_a_key_is_404(
         f"{r.API}/dlq/{letter_id}/replay", headers={**tenant.headers, "Idempotency-Key": "k-1"}
     )
     assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [pytest.param(r"a\u0000b", id="nul"), pytest.param(r"a\u{0}b", id="nul-braced")],
+)
+async def test_a_nul_in_a_graphql_string_literal_is_a_422_problem(
+    client: httpx.AsyncClient, tenant: TestTenant, literal: str
+) -> None:
+    query = 'mutation { createConnectionProfile(input: {name: "%s", kind: "sample"}) { __typename } }'
+    response = await gql_post(client, tenant, {"query": query % literal})
+    assert response.status_code == 422 and r.pointers(response) == ["/query"]
+
+
+async def test_a_lone_surrogate_in_a_graphql_string_literal_is_a_graphql_error(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    query = r'mutation { createConnectionProfile(input: {name: "a\ud800", kind: "sample"}) { __typename } }'
+    response = await gql_post(client, tenant, {"query": query})
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert "Unicode" in error["message"]
