@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -14,6 +15,9 @@ T = TypeVar("T")
 U = TypeVar("U")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Far past any real list, and small enough that the offset fits every database's integer.
+MAX_PAGE = 1_000_000
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,8 @@ class PageRequest:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def __post_init__(self) -> None:
-        if self.page < 1:
-            raise InvalidRequest("page must be at least 1")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise InvalidRequest(f"page must be between 1 and {MAX_PAGE}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
 
@@ -43,10 +47,10 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an integer") from None
+    # ASCII digits only: int() would also take "+1", "1_0", other scripts' digits and huge numbers.
+    if not _DIGITS.fullmatch(raw):
+        raise InvalidRequest(f"{name} must be a positive integer of at most 9 digits")
+    return int(raw)
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,8 @@ class JsonataExpression:
             raise ExpressionSyntaxError(_message(exc), exc.location) from None
         except (RecursionError, ValueError) as exc:
             raise ExpressionSyntaxError(str(exc), 0) from None
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:  # the parser leaks them: "a ~ b"
+            raise ExpressionSyntaxError(f"cannot parse the expression ({_describe(exc)})", 0) from None
         # Our input always comes from a JSON parser or from our own stages, so the
         # interpreter's per-call walk of the whole record (~90 % of its time) is wasted.
         self._expr.set_validate_input(False)

@@ -86,6 +86,7 @@ def mapping_schemas() -> dict[str, Schema]:
     )
     field_result = obj({"value": {"description": "Any JSON."}, "compiled": {"type": "string"}})
     stage_names = ("normalize", "transform", "validate")
+    field_result["properties"]["error"] = nullable({"type": "string"})  # the field's own failure, or null
     result = obj(
         {
             "input": ANY_OBJECT,
