@@ -1,8 +1,8 @@
 """Connector kinds as the configuration API sees them: their JSON Schemas and the hosts they reach.
 
-Kinds with a connector in `ezy.connectors.registry` bring their own schemas. `shopify` and `http`
-have no connector yet, so their schemas are written here from api.md; once a connector registers,
-its schemas take over (the registry is consulted first).
+Kinds with a connector in `ezy.connectors.registry` bring their own schemas. `shopify` has no
+connector yet, so its schemas are written here from api.md; once a connector registers, its
+schemas take over (the registry is consulted first).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ezy.connectors._http_config import AUTH_SECRET as HTTP_AUTH_SECRET
 from ezy.connectors.postgres import dsn_hosts
 from ezy.connectors.registry import CONNECTOR_KINDS
 from ezy.errors import FieldError
@@ -36,55 +37,9 @@ SHOPIFY_SECRETS: Schema = {
     "required": ["accessToken"],
     "properties": {"accessToken": _STRING, "webhookSecret": _STRING},
 }
-HTTP_CONFIG: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["baseUrl"],
-    "properties": {
-        "baseUrl": _URL,
-        "auth": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": ["none", "bearer", "basic", "header"]},
-                "header": {"type": "string", "minLength": 1, "maxLength": 200},
-                "username": {"type": "string", "maxLength": 200},
-            },
-            "allOf": [
-                {"if": {"properties": {"type": {"const": "basic"}}}, "then": {"required": ["username"]}},
-                {"if": {"properties": {"type": {"const": "header"}}}, "then": {"required": ["header"]}},
-            ],
-        },
-        "pagination": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": ["none", "page", "offset", "cursor", "link"]},
-                "pageParam": {"type": "string", "maxLength": 100},
-                "sizeParam": {"type": "string", "maxLength": 100},
-                "pageSize": {"type": "integer", "minimum": 1, "maximum": 10_000},
-                "startPage": {"type": "integer", "minimum": 0},
-                "offsetParam": {"type": "string", "maxLength": 100},
-                "cursorParam": {"type": "string", "maxLength": 100},
-                "cursorPath": {"type": "string", "maxLength": 500},
-            },
-        },
-        "recordsPath": {"type": "string", "maxLength": 500},
-    },
-}
-HTTP_SECRETS: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"token": _STRING, "password": _STRING, "apiKey": _STRING},
-}
 _FALLBACK: dict[str, tuple[Schema, Schema]] = {
     "shopify": (SHOPIFY_CONFIG, SHOPIFY_SECRETS),
-    "http": (HTTP_CONFIG, HTTP_SECRETS),
 }
-# The secret each http auth type needs, so a profile cannot be saved half-configured.
-_HTTP_AUTH_SECRET = {"bearer": "token", "basic": "password", "header": "apiKey"}
 
 
 def kinds() -> list[str]:
@@ -110,7 +65,7 @@ def cross_check(kind: str, config: Mapping[str, Any], secret_keys: set[str]) -> 
         return [FieldError("/config/dsn", "put the password in secrets.password, not in the DSN")]
     if kind == "http":
         auth_type = (config.get("auth") or {}).get("type", "none")
-        needed = _HTTP_AUTH_SECRET.get(auth_type)
+        needed = HTTP_AUTH_SECRET.get(auth_type)
         if needed and needed not in secret_keys:
             return [FieldError(f"/secrets/{needed}", f"auth type {auth_type!r} needs secrets.{needed}")]
     return []

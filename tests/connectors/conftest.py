@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from ezy.pipeline import RetryPolicy
+from tests.fakes.rest_api import RestApi, records, serve_rest_api
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ async def pg_table(postgres_dsn: str) -> AsyncIterator[str]:
         await conn.execute(f'DROP TABLE IF EXISTS "{name}"')
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def rest_api() -> Iterator[RestApi]:
+    """A fake JSON REST API on loopback with 95 products (see tests/fakes/rest_api.py)."""
+    with serve_rest_api() as api:
+        api.collections["products"] = records(95)
+        yield api
