@@ -121,7 +121,10 @@ KIND_DESCRIPTIONS = {
     "sample": "Deterministic generated store data; a counting sink as a target.",
     "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
     "shopify": "The Shopify Admin REST API.",
-    "http": "Any JSON REST API: auth, pagination (page, offset, cursor, `Link`) and a records path.",
+    "http": (
+        "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
+        "retries; writes per record (a URL template) or per batch."
+    ),
 }
 WRITE_ONLY = "Write-only: responses list the names in `secretKeys`, never a value."
 

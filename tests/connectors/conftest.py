@@ -8,6 +8,7 @@ import pytest
 
 from ezy.pipeline import RetryPolicy
 from tests.fakes.rest_api import RestApi, records, serve_rest_api
+from tests.runs.conftest import drain  # noqa: F401 (the worker fixture, shared with the run tests)
 
 
 @pytest.fixture
