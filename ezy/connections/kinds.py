@@ -1,8 +1,7 @@
 """Connector kinds as the configuration API sees them: their JSON Schemas and the hosts they reach.
 
-Kinds with a connector in `ezy.connectors.registry` bring their own schemas. `shopify` has no
-connector yet, so its schemas are written here from api.md; once a connector registers, its
-schemas take over (the registry is consulted first).
+Each kind's connector in `ezy.connectors.registry` brings its own schemas; this module adds what
+spans config and secrets, and the hosts a connection test reaches.
 """
 
 from __future__ import annotations
@@ -17,45 +16,16 @@ from ezy.connectors.registry import CONNECTOR_KINDS
 from ezy.errors import FieldError
 
 Schema = Mapping[str, Any]
-_STRING = {"type": "string", "minLength": 1, "maxLength": 500}
-_URL = {"type": "string", "maxLength": 2000, "pattern": "^https?://[^/?#\\s]+"}
-
-SHOPIFY_CONFIG: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["shopDomain", "apiVersion"],
-    "properties": {
-        "shopDomain": {"type": "string", "maxLength": 255, "pattern": "^[A-Za-z0-9][A-Za-z0-9.-]*$"},
-        "apiVersion": {"type": "string", "pattern": "^(\\d{4}-\\d{2}|unstable)$"},
-        # Overrides https://{shopDomain}: a proxy, or a fake store in tests.
-        "endpoint": _URL,
-    },
-}
-SHOPIFY_SECRETS: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["accessToken"],
-    "properties": {"accessToken": _STRING, "webhookSecret": _STRING},
-}
-_FALLBACK: dict[str, tuple[Schema, Schema]] = {
-    "shopify": (SHOPIFY_CONFIG, SHOPIFY_SECRETS),
-}
 
 
 def kinds() -> list[str]:
-    return sorted({*CONNECTOR_KINDS, *_FALLBACK})
-
-
-def has_connector(kind: str) -> bool:
-    return kind in CONNECTOR_KINDS
+    return sorted(CONNECTOR_KINDS)
 
 
 def schemas(kind: str) -> tuple[Schema, Schema]:
     """(config schema, secrets schema) of a kind; KeyError for an unknown kind."""
-    cls = CONNECTOR_KINDS.get(kind)
-    if cls is not None:
-        return cls.config_schema, cls.secrets_schema
-    return _FALLBACK[kind]
+    cls = CONNECTOR_KINDS[kind]
+    return cls.config_schema, cls.secrets_schema
 
 
 def cross_check(kind: str, config: Mapping[str, Any], secret_keys: set[str]) -> list[FieldError]:

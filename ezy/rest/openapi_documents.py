@@ -120,7 +120,7 @@ def mapping_schemas() -> dict[str, Schema]:
 KIND_DESCRIPTIONS = {
     "sample": "Deterministic generated store data; a counting sink as a target.",
     "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
-    "shopify": "The Shopify Admin REST API.",
+    "shopify": "A Shopify store through the Admin GraphQL API (products, customers), in webhook shape.",
     "http": (
         "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
         "retries; writes per record (a URL template) or per batch."

@@ -1,0 +1,168 @@
+"""What the Shopify connector asks the Admin GraphQL API, and the webhook shape it turns answers into.
+
+A product read here and the same product delivered by a `products/update` webhook reach normalize
+with the same keys: snake_case, numeric ids (from `legacyResourceId`, an UnsignedInt64 that the API
+sends as a string, so ids above 2^53 stay exact), `variants` as a list, money as decimal strings,
+enums in lower case, `tags` as one comma-separated string, and `admin_graphql_api_id`. Timestamps
+come in UTC where a webhook carries the shop's offset: the same instant, which normalize's
+`timestamps` makes identical.
+
+Queries are validated against Shopify's published 2025-01 schema by the test double.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+VARIANTS_PER_PRODUCT = 50  # more are fetched with VARIANTS_QUERY, so none is ever cut off
+
+_VARIANT_FIELDS = """
+  id legacyResourceId title sku price compareAtPrice position inventoryQuantity inventoryPolicy
+  taxable barcode createdAt updatedAt selectedOptions { name value } inventoryItem { legacyResourceId }
+"""
+PRODUCTS_QUERY = f"""
+query Products($first: Int!, $after: String, $query: String) {{
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id legacyResourceId title handle descriptionHtml vendor productType status tags
+      templateSuffix createdAt updatedAt publishedAt
+      options {{ name position values }}
+      variants(first: {VARIANTS_PER_PRODUCT}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {_VARIANT_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+VARIANTS_QUERY = f"""
+query ProductVariants($id: ID!, $after: String) {{
+  product(id: $id) {{
+    variants(first: 100, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {_VARIANT_FIELDS} }}
+    }}
+  }}
+}}
+"""
+CUSTOMERS_QUERY = """
+query Customers($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id legacyResourceId email firstName lastName phone state note verifiedEmail taxExempt tags
+      numberOfOrders amountSpent { amount currencyCode } createdAt updatedAt
+      defaultAddress { address1 address2 city province provinceCode country countryCodeV2 zip phone }
+    }
+  }
+}
+"""
+SHOP_QUERY = "query Shop { shop { name myshopifyDomain } currentAppInstallation { accessScopes { handle } } }"
+
+
+def legacy_id(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def product(node: Mapping[str, Any], variant_nodes: list[Mapping[str, Any]]) -> dict[str, Any]:
+    pid = int(node["legacyResourceId"])
+    return {
+        "id": pid,
+        "title": node["title"],
+        "body_html": node["descriptionHtml"],
+        "vendor": node["vendor"],
+        "product_type": node["productType"],
+        "created_at": node["createdAt"],
+        "handle": node["handle"],
+        "updated_at": node["updatedAt"],
+        "published_at": node["publishedAt"],
+        "template_suffix": node["templateSuffix"],
+        "status": str(node["status"]).lower(),
+        "tags": ", ".join(node["tags"]),
+        "admin_graphql_api_id": node["id"],
+        "variants": [variant(v, pid) for v in variant_nodes],
+        "options": [
+            {"product_id": pid, "name": o["name"], "position": o["position"], "values": o["values"]}
+            for o in node["options"]
+        ],
+    }
+
+
+def variant(node: Mapping[str, Any], product_id: int) -> dict[str, Any]:
+    options = [o["value"] for o in node["selectedOptions"]] + [None, None, None]
+    return {
+        "id": int(node["legacyResourceId"]),
+        "product_id": product_id,
+        "title": node["title"],
+        "price": node["price"],
+        "sku": node["sku"],
+        "position": node["position"],
+        "inventory_policy": str(node["inventoryPolicy"]).lower(),
+        "compare_at_price": node["compareAtPrice"],
+        "option1": options[0],
+        "option2": options[1],
+        "option3": options[2],
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+        "taxable": node["taxable"],
+        "barcode": node["barcode"],
+        "inventory_quantity": node["inventoryQuantity"],
+        "inventory_item_id": legacy_id((node.get("inventoryItem") or {}).get("legacyResourceId")),
+        "admin_graphql_api_id": node["id"],
+    }
+
+
+def customer(node: Mapping[str, Any], _: list[Mapping[str, Any]]) -> dict[str, Any]:
+    spent = node.get("amountSpent") or {}
+    address = node.get("defaultAddress")
+    return {
+        "id": int(node["legacyResourceId"]),
+        "email": node["email"],
+        "first_name": node["firstName"],
+        "last_name": node["lastName"],
+        "phone": node["phone"],
+        "state": str(node["state"]).lower(),
+        "note": node["note"],
+        "verified_email": node["verifiedEmail"],
+        "tax_exempt": node["taxExempt"],
+        "tags": ", ".join(node["tags"]),
+        "orders_count": int(node["numberOfOrders"]),
+        "total_spent": spent.get("amount"),
+        "currency": spent.get("currencyCode"),
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+        "default_address": None if address is None else _address(address),
+        "admin_graphql_api_id": node["id"],
+    }
+
+
+def _address(node: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "address1": node["address1"],
+        "address2": node["address2"],
+        "city": node["city"],
+        "province": node["province"],
+        "province_code": node["provinceCode"],
+        "country": node["country"],
+        "country_code": node["countryCodeV2"],
+        "zip": node["zip"],
+        "phone": node["phone"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceQuery:
+    field: str  # the root connection
+    query: str
+    page_size: int  # what keeps one page under Shopify's single-query cost limit (1000)
+    shape: Callable[[Mapping[str, Any], list[Mapping[str, Any]]], dict[str, Any]]
+    nested: str | None = None  # a connection inside each node that may need more pages
+
+
+RESOURCES = {
+    "products": ResourceQuery("products", PRODUCTS_QUERY, 8, product, nested="variants"),
+    "customers": ResourceQuery("customers", CUSTOMERS_QUERY, 100, customer),
+}
