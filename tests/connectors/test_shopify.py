@@ -123,17 +123,18 @@ async def test_reads_are_paced_by_query_cost_and_never_throttled(shopify_store: 
 async def test_a_throttled_request_waits_for_the_bucket_and_is_not_throttled_twice(
     shopify_store: FakeStore,
 ) -> None:
-    shopify_store.available = 0.0
-    shopify_store.restore_rate = 5_000.0
+    shopify_store.products = shopify_store.products[:8]  # one page of about 826 points
+    shopify_store.restore_rate = 1_000.0  # refilling it takes most of a second: the first try is refused
     source = shop(shopify_store)
+    shopify_store.drain()
     pages = await read_all(source, "products")
-    assert sum(len(p.records) for p in pages) == 31
+    assert sum(len(p.records) for p in pages) == 8
     assert shopify_store.throttled == 1 and source.throttled == 1
 
 
 async def test_a_throttle_that_never_clears_fails_within_the_bound(shopify_store: FakeStore) -> None:
-    shopify_store.available = 0.0
     shopify_store.restore_rate = 0.01
+    shopify_store.drain()
     started = time.perf_counter()
     with pytest.raises(ThrottleNeverClears, match="more than 5 s"):
         await read_all(shop(shopify_store, max_throttle_wait=5), "products")

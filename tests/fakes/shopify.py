@@ -81,6 +81,11 @@ class FakeStore:
     throttled: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def drain(self) -> None:
+        """Empties the bucket now (as if another app had just spent it)."""
+        with self.lock:
+            self.available, self.refilled_at = 0.0, time.monotonic()
+
     def charge(self, cost: float) -> dict[str, Any] | None:
         """Takes `cost` points from the bucket; the throttle status, or None when throttled."""
         with self.lock:
