@@ -133,7 +133,6 @@ class Requester:
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _attempt(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any) -> Answer:
-        where = f"{method} {httpx.URL(url).copy_with(query=None)}"
         client = self._open()
         try:
             async with asyncio.timeout(self._settings.timeout):
@@ -143,20 +142,25 @@ class Requester:
                 async with client.stream(method, url, **kwargs) as response:
                     data = await read_body(response, self._settings.max_response_bytes)
         except (TimeoutError, httpx.TimeoutException):
+            where = _where(method, url)
             raise _Retry(f"{where} timed out after {self._settings.timeout:g} s", reachable=True) from None
         except BlockedAddress as exc:
             raise ConnectorError(
-                f"refused {where}: {exc}; private, loopback and link-local addresses are not "
+                f"refused {_where(method, url)}: {exc}; private, loopback and link-local addresses are not "
                 "allowed in this deployment"
             ) from None
         except UnresolvableHost as exc:
-            raise _Retry(f"{where}: {exc}", reachable=False) from None
+            raise _Retry(f"{_where(method, url)}: {exc}", reachable=False) from None
         except httpx.TooManyRedirects:
-            raise ConnectorError(f"{where}: too many redirects") from None
+            raise ConnectorError(f"{_where(method, url)}: too many redirects") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise _Retry(f"{where}: the connection broke ({type(exc).__name__})", reachable=True) from None
+            raise _Retry(
+                f"{_where(method, url)}: the connection broke ({type(exc).__name__})", reachable=True
+            ) from None
         except httpx.TransportError as exc:
-            raise _Retry(f"{where}: cannot connect ({type(exc).__name__})", reachable=False) from None
+            raise _Retry(
+                f"{_where(method, url)}: cannot connect ({type(exc).__name__})", reachable=False
+            ) from None
         answer = Answer(method, response.url, response.status_code, response.headers, data, self._secrets)
         if answer.status == 429 or answer.status >= 500:
             raise _Retry(answer.failure(), reachable=True, retry_after=retry_after(answer.headers))
@@ -166,6 +170,11 @@ class Requester:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+
+
+def _where(method: str, url: str) -> str:
+    """For messages, built only when one is needed: the URL without its query (it may hold a key)."""
+    return f"{method} {httpx.URL(url).copy_with(query=None, fragment=None)}"
 
 
 def credentials(settings: HttpSettings, secrets: Mapping[str, Any]) -> dict[str, str]:

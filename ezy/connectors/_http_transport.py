@@ -19,7 +19,9 @@ redirect or a next-page URL that leaves it never carries them.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Iterable, Mapping
+from functools import cache
 
 import httpcore
 import httpx
@@ -92,14 +94,20 @@ class _CappedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying context for all clients: loading the CA bundle costs ~50 ms each time."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, *, allow_private: bool, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
         # httpx does not expose httpcore's network backend; the pool is rebuilt with ours (the same
         # settings httpx would use, apart from the backend).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

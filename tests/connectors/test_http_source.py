@@ -176,7 +176,10 @@ async def test_bad_remote_input_is_a_clear_error(
 
 async def test_a_looping_cursor_stops_with_an_error(rest_api: RestApi) -> None:
     rest_api.loop_cursor = True
-    config = {"pagination": {"type": "cursor", "cursorPath": "next_cursor"}, "recordsPath": "data"}
+    config: dict[str, Any] = {
+        "pagination": {"type": "cursor", "cursorPath": "next_cursor"},
+        "recordsPath": "data",
+    }
     with pytest.raises(ConnectorError, match="pagination loops"):
         await read_all(connector(rest_api, **config), "cursor/products", batch_size=10)
     assert len(rest_api.gets()) == 2  # the repeated cursor is never requested
@@ -184,13 +187,16 @@ async def test_a_looping_cursor_stops_with_an_error(rest_api: RestApi) -> None:
 
 async def test_an_api_that_ignores_the_page_parameter_stops_with_an_error(rest_api: RestApi) -> None:
     rest_api.ignore_paging = True
-    config = {"pagination": {"type": "page", "sizeParam": "per_page"}, "recordsPath": "data"}
+    config: dict[str, Any] = {"pagination": {"type": "page", "sizeParam": "per_page"}, "recordsPath": "data"}
     with pytest.raises(ConnectorError, match="page 2 is the same as page 1"):
         await read_all(connector(rest_api, **config), "page/products", batch_size=10)
 
 
 async def test_the_page_cap_stops_with_an_error(rest_api: RestApi) -> None:
-    config = {"pagination": {"type": "page", "sizeParam": "per_page", "maxPages": 3}, "recordsPath": "data"}
+    config: dict[str, Any] = {
+        "pagination": {"type": "page", "sizeParam": "per_page", "maxPages": 3},
+        "recordsPath": "data",
+    }
     with pytest.raises(ConnectorError, match=r"maxPages \(3\)"):
         await read_all(connector(rest_api, **config), "page/products", batch_size=10)
     assert len(rest_api.gets()) == 3

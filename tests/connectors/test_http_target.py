@@ -36,7 +36,7 @@ async def test_url_template_values_are_quoted(rest_api: RestApi) -> None:
 
 
 async def test_a_4xx_rejects_only_its_record_with_an_excerpt_and_no_retry(rest_api: RestApi) -> None:
-    records = [*ITEMS[:3], {**ITEMS[3], "reject": True}]
+    records: list[dict[str, Any]] = [*ITEMS[:3], {**ITEMS[3], "reject": True}]
     results = await write(rest_api, records)
     assert [r.ok for r in results] == [True, True, True, False]
     assert results[3].code == "load_rejected"

@@ -181,8 +181,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"data": items[at : at + size], "next_cursor": following})
         elif style == "next":
             at = int(query.get("after") or 0)
-            link = f"{here}?{urlencode({**query, 'after': at + size})}" if at + size < len(items) else None
-            self._json(200, {"results": items[at : at + size], "next": link})
+            following = (
+                f"{here}?{urlencode({**query, 'after': at + size})}" if at + size < len(items) else None
+            )
+            self._json(200, {"results": items[at : at + size], "next": following})
         else:
             self._json(200, items)
 

@@ -40,7 +40,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     build_client_schema,
-    execute,
+    execute_sync,
     get_named_type,
     parse,
     validate,
@@ -123,7 +123,7 @@ def _selection_cost(
             continue  # scalars and enums are free
         inner = _selection_cost(kind, node.selection_set, variables)
         if kind.name.endswith("Connection"):
-            args = {a.name.value: value_from_ast_untyped(a.value, variables) for a in node.arguments}
+            args = {a.name.value: value_from_ast_untyped(a.value, variables) for a in node.arguments or ()}
             total += 2 + int(args.get("first") or args.get("last") or 0) * _node_cost(kind, node, variables)
         else:
             total += 1 + inner
@@ -330,7 +330,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                 "extensions": extensions,
             }
-        result = execute(schema, document, root_value=_root(self.store), variable_values=variables)
+        result = execute_sync(schema, document, root_value=_root(self.store), variable_values=variables)
         answer: dict[str, Any] = {"data": result.data}
         if result.errors:
             denied = any("Access denied" in e.message for e in result.errors)
