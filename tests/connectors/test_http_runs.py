@@ -171,3 +171,19 @@ async def test_bad_remote_input_fails_the_run_with_a_clear_error(
     log = await run_instance(client, tenant, drain, profile, {"kind": "sample", "config": {}}, document)
     assert log["status"] == "failed"
     assert message in log["error"] and "tok-e2e-1" not in log["error"]
+
+
+async def test_ids_above_2_to_the_53_stay_exact_from_one_api_to_another(
+    client: httpx.AsyncClient, tenant: TestTenant, rest_api: RestApi, drain: Drain
+) -> None:
+    document = {
+        **READ_DOCUMENT,
+        "transform": {"key": "sku", "fields": {"id": "id", "sku": "sku", "price": "price"}},
+        "load": {"resource": "items/{id}", "keys": ["id"], "batchSize": 25},
+    }
+    profile = http_profile(rest_api)
+    log = await run_instance(client, tenant, drain, profile, profile, document)
+    assert log["counts"] == {"total": 95, "success": 95, "failed": 0, "skipped": 0}
+    sent = sorted(rest_api.received, key=lambda r: r[2]["id"])
+    assert [body["id"] for _, _, body in sent] == [9_007_199_254_740_993 + i for i in range(95)]
+    assert sent[0][1] == "/items/9007199254740993"
