@@ -101,13 +101,20 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, *, allow_private: bool, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False)
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        ssl_context = ssl_context or _ssl_context()
+        super().__init__(verify=ssl_context, trust_env=False)
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
         # httpx does not expose httpcore's network backend; the pool is rebuilt with ours (the same
         # settings httpx would use, apart from the backend).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -136,9 +143,10 @@ def open_client(
     credentials: Mapping[str, str] | None = None,
     credentials_origin: str | None = None,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """A client whose requests all go through the guard; `credentials` (headers) are sent only to
-    `credentials_origin` (scheme://host:port)."""
+    `credentials_origin` (scheme://host:port). `ssl_context` replaces the system's trust store."""
     hooks = []
     if credentials:
         origin = httpx.URL(credentials_origin or "")
@@ -154,7 +162,9 @@ def open_client(
 
         hooks.append(add_credentials)
     return httpx.AsyncClient(
-        transport=GuardedTransport(allow_private=allow_private, max_response_bytes=max_response_bytes),
+        transport=GuardedTransport(
+            allow_private=allow_private, max_response_bytes=max_response_bytes, ssl_context=ssl_context
+        ),
         trust_env=False,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,

@@ -7,6 +7,7 @@ import ipaddress
 import socket
 from typing import Any
 
+import httpx
 import pytest
 
 from ezy import netguard
@@ -14,7 +15,8 @@ from ezy.connectors._http_transport import ResponseTooLarge, open_client
 from ezy.connectors.http import HttpConnector
 from ezy.netguard import BlockedAddress
 from tests.connectors.http_helpers import connector
-from tests.fakes.rest_api import Fault, RestApi
+from tests.fakes import tls
+from tests.fakes.rest_api import Fault, RestApi, records, serve_rest_api
 
 
 def fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list[str]:
@@ -90,3 +92,27 @@ async def test_the_connector_names_a_refused_host_without_its_address(rest_api: 
     result = await source.test()
     assert result.ok is False and "not allowed in this deployment" in result.detail
     assert rest_api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("certified", "succeeds"),
+    [
+        pytest.param("shop.example", True, id="name-matches"),
+        pytest.param("other.example", False, id="mismatch"),
+    ],
+)
+async def test_tls_verifies_the_name_while_connecting_to_the_checked_address(
+    monkeypatch: pytest.MonkeyPatch, certified: str, succeeds: bool
+) -> None:
+    server_tls, client_tls = tls.contexts(certified)
+    with serve_rest_api(tls=server_tls) as api:
+        api.collections["products"] = records(3)
+        fake_dns(monkeypatch, {"shop.example": ["127.0.0.1"]})
+        url = f"https://shop.example:{port_of(api)}/plain/products"
+        async with open_client(allow_private=True, timeout=2, ssl_context=client_tls) as client:
+            if succeeds:
+                assert len((await client.get(url)).json()) == 3
+                assert api.requests[0].headers["Host"] == f"shop.example:{port_of(api)}"
+            else:
+                with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+                    await client.get(url)

@@ -26,6 +26,7 @@ Every request is recorded in `api.requests`.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -224,11 +225,15 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_rest_api(api: RestApi | None = None) -> Iterator[RestApi]:
+def serve_rest_api(api: RestApi | None = None, *, tls: ssl.SSLContext | None = None) -> Iterator[RestApi]:
+    """Serves `api` on a free loopback port; over TLS with `tls` (a server-side context)."""
     api = api or RestApi()
     handler = type("Handler", (_Handler,), {"api": api})
     server = _Server(("127.0.0.1", 0), handler)
-    api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls else "http"
+    api.base_url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
