@@ -18,6 +18,7 @@ import asyncio
 import base64
 import json
 import logging
+import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from ezy.connectors._http_config import HttpSettings
 from ezy.connectors._http_transport import open_client, read_body
@@ -210,13 +210,13 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
 
 
 def _waiter(initial: float, maximum: float) -> Any:
-    backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
-
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retry) and exc.retry_after is not None:
             return min(exc.retry_after, maximum)
-        return float(backoff(state))
+        # Exponential backoff plus up to one initial delay of jitter, so clients spread out.
+        backoff = initial * 2 ** (state.attempt_number - 1)
+        return min(maximum, backoff + random.uniform(0, initial))
 
     return wait
 

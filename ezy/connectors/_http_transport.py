@@ -10,8 +10,10 @@
   the `Host` header is the name, because httpcore takes those from the request, not the socket;
 - is asked again for every new connection, so each redirect hop is checked like the first request.
 
-The transport also caps how many body bytes one response may carry (`ResponseTooLarge`), and the
-client ignores proxy variables from the environment (a proxy would connect for us, unchecked).
+HTTP/2 is offered over TLS and used where the server picks it (one multiplexed connection for a
+run's concurrent writes). The transport also caps how many body bytes one response may carry
+(`ResponseTooLarge`), and the client ignores proxy variables from the environment (a proxy would
+connect for us, unchecked).
 Credentials are added by a request hook, and only to requests for the profile's own origin: a
 redirect or a next-page URL that leaves it never carries them.
 """
@@ -118,6 +120,8 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=True,  # offered in TLS (ALPN); used where the server picks it
             network_backend=GuardedBackend(allow_private=allow_private),
         )
         self._max_response_bytes = max_response_bytes

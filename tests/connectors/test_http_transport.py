@@ -16,6 +16,7 @@ from ezy.connectors.http import HttpConnector
 from ezy.netguard import BlockedAddress
 from tests.connectors.http_helpers import connector
 from tests.fakes import tls
+from tests.fakes.h2_server import serve_h2
 from tests.fakes.rest_api import Fault, RestApi, records, serve_rest_api
 
 
@@ -116,3 +117,13 @@ async def test_tls_verifies_the_name_while_connecting_to_the_checked_address(
             else:
                 with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
                     await client.get(url)
+
+
+async def test_http2_is_used_where_the_server_offers_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    server_tls, client_tls = tls.contexts("api.example")
+    with serve_h2(server_tls) as server:
+        fake_dns(monkeypatch, {"api.example": ["127.0.0.1"]})
+        url = f"https://api.example:{server.base_url.rsplit(':', 1)[1]}/things"
+        async with open_client(allow_private=True, timeout=2, ssl_context=client_tls) as client:
+            answers = [await client.get(url) for _ in range(2)]
+    assert [a.http_version for a in answers] == ["HTTP/2", "HTTP/2"] and server.served == 2
