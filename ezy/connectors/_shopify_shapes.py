@@ -48,6 +48,37 @@ query ProductVariants($id: ID!, $after: String) {{
   }}
 }}
 """
+_LINE_ITEM_FIELDS = """
+  id title sku quantity variantTitle vendor originalUnitPriceSet { shopMoney { amount } }
+  variant { legacyResourceId } product { legacyResourceId }
+"""
+LINE_ITEMS_PER_ORDER = 25
+ORDERS_QUERY = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id legacyResourceId name email currencyCode displayFinancialStatus createdAt updatedAt
+      totalPriceSet {{ shopMoney {{ amount }} }} subtotalPriceSet {{ shopMoney {{ amount }} }}
+      customer {{ legacyResourceId firstName lastName email }}
+      lineItems(first: {LINE_ITEMS_PER_ORDER}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {_LINE_ITEM_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+LINE_ITEMS_QUERY = f"""
+query OrderLineItems($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: 100, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {_LINE_ITEM_FIELDS} }}
+    }}
+  }}
+}}
+"""
 CUSTOMERS_QUERY = """
 query Customers($first: Int!, $after: String, $query: String) {
   customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
@@ -115,6 +146,48 @@ def variant(node: Mapping[str, Any], product_id: int) -> dict[str, Any]:
     }
 
 
+def order(node: Mapping[str, Any], line_items: list[Mapping[str, Any]]) -> dict[str, Any]:
+    buyer = node.get("customer")
+    return {
+        "id": int(node["legacyResourceId"]),
+        "name": node["name"],
+        "email": node["email"],
+        "currency": node["currencyCode"],
+        "total_price": node["totalPriceSet"]["shopMoney"]["amount"],
+        "subtotal_price": (node.get("subtotalPriceSet") or {}).get("shopMoney", {}).get("amount"),
+        "financial_status": None
+        if node["displayFinancialStatus"] is None
+        else node["displayFinancialStatus"].lower(),
+        "customer": None
+        if buyer is None
+        else {
+            "id": int(buyer["legacyResourceId"]),
+            "first_name": buyer["firstName"],
+            "last_name": buyer["lastName"],
+            "email": buyer["email"],
+        },
+        "line_items": [line_item(item) for item in line_items],
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+        "admin_graphql_api_id": node["id"],
+    }
+
+
+def line_item(node: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": int(str(node["id"]).rsplit("/", 1)[-1]),  # LineItem has no legacyResourceId; its gid ends in it
+        "product_id": legacy_id((node.get("product") or {}).get("legacyResourceId")),
+        "variant_id": legacy_id((node.get("variant") or {}).get("legacyResourceId")),
+        "title": node["title"],
+        "variant_title": node["variantTitle"],
+        "vendor": node["vendor"],
+        "sku": node["sku"],
+        "quantity": node["quantity"],
+        "price": node["originalUnitPriceSet"]["shopMoney"]["amount"],
+        "admin_graphql_api_id": node["id"],
+    }
+
+
 def customer(node: Mapping[str, Any], _: list[Mapping[str, Any]]) -> dict[str, Any]:
     spent = node.get("amountSpent") or {}
     address = node.get("defaultAddress")
@@ -160,9 +233,12 @@ class ResourceQuery:
     page_size: int  # what keeps one page under Shopify's single-query cost limit (1000)
     shape: Callable[[Mapping[str, Any], list[Mapping[str, Any]]], dict[str, Any]]
     nested: str | None = None  # a connection inside each node that may need more pages
+    nested_query: str = ""  # ...fetched by this query, from the node found at `nested_root`
+    nested_root: str = ""
 
 
 RESOURCES = {
-    "products": ResourceQuery("products", PRODUCTS_QUERY, 8, product, nested="variants"),
+    "products": ResourceQuery("products", PRODUCTS_QUERY, 8, product, "variants", VARIANTS_QUERY, "product"),
+    "orders": ResourceQuery("orders", ORDERS_QUERY, 8, order, "lineItems", LINE_ITEMS_QUERY, "order"),
     "customers": ResourceQuery("customers", CUSTOMERS_QUERY, 100, customer),
 }

@@ -1,10 +1,10 @@
-"""`shopify`: a store read through the Admin GraphQL API (products, customers), in webhook shape.
+"""`shopify`: a store read through the Admin GraphQL API (products, orders, customers), in webhook shape.
 
 Requests go to `{endpoint or https://shopDomain}/admin/api/{apiVersion}/graphql.json` with
 `X-Shopify-Access-Token`, through the guarded transport and the same request retries as the
 `http` kind (429, 5xx, timeouts; ezy.connectors._http_request). On top: cost-based pacing and
 `THROTTLED` retries (ezy.connectors._shopify_throttle), cursor pagination on
-`pageInfo.hasNextPage` / `endCursor`, nested variants fetched to the end, and incremental reads
+`pageInfo.hasNextPage` / `endCursor`, nested variants and line items fetched to the end, and incremental reads
 by `updated_at` (sorted by it, with an overlap window: keyed upserts make the repeat harmless).
 
 Records are in Shopify's webhook shape (ezy.connectors._shopify_shapes), so one mapping serves
@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from ezy.connectors._http_config import HttpSettings, Retries
 from ezy.connectors._http_request import Answer, Requester
-from ezy.connectors._shopify_shapes import RESOURCES, SHOP_QUERY, VARIANTS_QUERY
+from ezy.connectors._shopify_shapes import RESOURCES, SHOP_QUERY, ResourceQuery
 from ezy.connectors._shopify_throttle import CostBucket, ThrottleNeverClears
 from ezy.connectors.base import ConnectionTestResult, ConnectorError, Page, Resource, WriteMode, WriteResult
 from ezy.connectors.http import latest
@@ -153,7 +153,7 @@ class ShopifyConnector:
             connection = data[spec.field]
             records = []
             for node in connection["nodes"]:
-                nested = await self._nested(node, spec.nested) if spec.nested else []
+                nested = await self._nested(node, spec) if spec.nested else []
                 records.append(spec.shape(node, nested))
             if cursor_field:
                 cursor = latest(cursor, records, "updated_at")
@@ -167,14 +167,15 @@ class ShopifyConnector:
                 )
             after = info["endCursor"]
 
-    async def _nested(self, node: Mapping[str, Any], field: str) -> list[Mapping[str, Any]]:
-        """All of a node's nested connection (its variants), following pages past the first."""
-        connection = node[field]
+    async def _nested(self, node: Mapping[str, Any], spec: ResourceQuery) -> list[Mapping[str, Any]]:
+        """All of a node's nested connection (variants, line items), following pages past the first."""
+        assert spec.nested is not None
+        connection = node[spec.nested]
         nodes = list(connection["nodes"])
         while connection["pageInfo"]["hasNextPage"]:
             variables = {"id": node["id"], "after": connection["pageInfo"]["endCursor"]}
-            data, _ = await self.graphql("ProductVariants", VARIANTS_QUERY, variables)
-            connection = data["product"][field]
+            data, _ = await self.graphql(f"{spec.nested_root}.{spec.nested}", spec.nested_query, variables)
+            connection = data[spec.nested_root][spec.nested]
             nodes.extend(connection["nodes"])
         return nodes
 

@@ -60,6 +60,10 @@ def shopify_store() -> Iterator[FakeStore]:
             fixture("products"),
         ]
         store.customers = SampleConnector({"count": 12, "seed": 5}).generate("customers", 0, 12)
+        store.orders = [
+            *SampleConnector({"count": 20, "seed": 5}).generate("orders", 0, 20),
+            fixture("orders"),
+        ]
         store.restore_rate = 20_000.0  # Shopify's pacing, sped up for tests
         yield store
 

@@ -36,7 +36,7 @@ async def test_the_connection_test_names_shop_version_and_scopes(shopify_store: 
     assert result.ok, result.detail
     assert result.detail == (
         "shop 'Fake Store' (fake-store.myshopify.com), API version 2025-01, "
-        "scopes: read_products, read_customers"
+        "scopes: read_products, read_orders, read_customers"
     )
 
 
@@ -151,3 +151,34 @@ async def test_incremental_reads_ask_for_updates_since_the_cursor_with_an_overla
     assert "updated_at:>=" in shopify_store.requests[-1]["variables"]["query"]
     assert 4 <= len(again) < len(everything)  # the later ones, plus the one-minute overlap
     assert pages[-1].cursor == max(c["updated_at"] for c in everything)
+
+
+async def test_orders_arrive_in_webhook_shape_with_every_line_item(shopify_store: FakeStore) -> None:
+    big = {
+        **shopify_store.orders[0],
+        "id": 2**60,
+        "line_items": [
+            {
+                "id": 10_000 + i,
+                "title": f"L{i}",
+                "sku": f"S{i}",
+                "quantity": 1,
+                "price": "2.50",
+                "product_id": 7,
+                "variant_id": 70,
+            }
+            for i in range(60)
+        ],
+    }
+    shopify_store.orders.append(big)
+    pages = await read_all(shop(shopify_store), "orders")
+    orders = {o["id"]: o for page in pages for o in page.records}
+    assert set(orders) == {o["id"] for o in shopify_store.orders}
+    assert [li["sku"] for li in orders[2**60]["line_items"]] == [f"S{i}" for i in range(60)]
+    webhook = fixture("orders")
+    polled = orders[webhook["id"]]
+    for key in ("id", "name", "email", "currency", "total_price", "subtotal_price", "financial_status"):
+        assert polled[key] == webhook[key], key
+    same = [(li["id"], li["sku"], li["quantity"], li["price"]) for li in webhook["line_items"]]
+    assert [(li["id"], li["sku"], li["quantity"], li["price"]) for li in polled["line_items"]] == same
+    assert polled["customer"]["id"] == webhook["customer"]["id"] and shopify_store.invalid == []

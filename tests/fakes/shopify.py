@@ -68,8 +68,9 @@ class FakeStore:
     token: str = "shpat_test_token"
     name: str = "Fake Store"
     domain: str = "fake-store.myshopify.com"
-    scopes: list[str] = field(default_factory=lambda: ["read_products", "read_customers"])
+    scopes: list[str] = field(default_factory=lambda: ["read_products", "read_orders", "read_customers"])
     products: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
     maximum: float = 1000.0
     restore_rate: float = 50.0
@@ -214,6 +215,49 @@ def variant_node(v: dict[str, Any], index: int, product: dict[str, Any]) -> dict
     }
 
 
+def _money(amount: Any) -> dict[str, Any]:
+    return {"shopMoney": {"amount": amount, "currencyCode": "USD"}}
+
+
+def order_node(o: dict[str, Any]) -> dict[str, Any]:
+    buyer = o.get("customer")
+    items = [
+        {
+            "id": f"gid://shopify/LineItem/{li['id']}",
+            "title": li.get("title") or li.get("name") or "",
+            "sku": li.get("sku"),
+            "quantity": li.get("quantity", 1),
+            "variantTitle": li.get("variant_title"),
+            "vendor": li.get("vendor"),
+            "originalUnitPriceSet": _money(li.get("price")),
+            "variant": None if li.get("variant_id") is None else {"legacyResourceId": str(li["variant_id"])},
+            "product": None if li.get("product_id") is None else {"legacyResourceId": str(li["product_id"])},
+        }
+        for li in o.get("line_items") or []
+    ]
+    return {
+        "id": f"gid://shopify/Order/{o['id']}",
+        "legacyResourceId": str(o["id"]),
+        "name": o["name"],
+        "email": o.get("email"),
+        "currencyCode": o.get("currency") or "USD",
+        "displayFinancialStatus": (o.get("financial_status") or "pending").upper(),
+        "createdAt": _utc(o.get("created_at")),
+        "updatedAt": _utc(o.get("updated_at")),
+        "totalPriceSet": _money(o.get("total_price")),
+        "subtotalPriceSet": _money(o.get("subtotal_price") or o.get("total_price")),
+        "customer": None
+        if buyer is None
+        else {
+            "legacyResourceId": str(buyer["id"]),
+            "firstName": buyer.get("first_name"),
+            "lastName": buyer.get("last_name"),
+            "email": buyer.get("email"),
+        },
+        "lineItems": _connection(items),
+    }
+
+
 def customer_node(c: dict[str, Any]) -> dict[str, Any]:
     address = c.get("default_address")
     return {
@@ -268,12 +312,15 @@ def _listing(
 
 def _root(store: FakeStore) -> dict[str, Any]:
     by_gid = {f"gid://shopify/Product/{p['id']}": p for p in store.products}
+    orders = {f"gid://shopify/Order/{o['id']}": o for o in store.orders}
     return {
         "shop": {"name": store.name, "myshopifyDomain": store.domain},
         "currentAppInstallation": {"accessScopes": [{"handle": s} for s in store.scopes]},
         "products": _listing(store, store.products, "read_products", product_node),
         "customers": _listing(store, store.customers, "read_customers", customer_node),
+        "orders": _listing(store, store.orders, "read_orders", order_node),
         "product": lambda _info, id: product_node(by_gid[id]) if id in by_gid else None,
+        "order": lambda _info, id: order_node(orders[id]) if id in orders else None,
     }
 
 
