@@ -158,9 +158,9 @@ class Requester:
                 f"{_where(method, url)}: the connection broke ({type(exc).__name__})", reachable=True
             ) from None
         except httpx.TransportError as exc:
-            raise _Retry(
-                f"{_where(method, url)}: cannot connect ({type(exc).__name__})", reachable=False
-            ) from None
+            # The text says why (refused, TLS certificate...); the address in it was checked already.
+            why = str(exc)[:200] or type(exc).__name__
+            raise _Retry(f"{_where(method, url)}: cannot connect ({why})", reachable=False) from None
         answer = Answer(method, response.url, response.status_code, response.headers, data, self._secrets)
         if answer.status == 429 or answer.status >= 500:
             raise _Retry(answer.failure(), reachable=True, retry_after=retry_after(answer.headers))
