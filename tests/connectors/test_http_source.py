@@ -200,3 +200,13 @@ async def test_the_page_cap_stops_with_an_error(rest_api: RestApi) -> None:
     with pytest.raises(ConnectorError, match=r"maxPages \(3\)"):
         await read_all(connector(rest_api, **config), "page/products", batch_size=10)
     assert len(rest_api.gets()) == 3
+
+
+async def test_each_retry_is_logged_with_its_wait_and_cause(
+    rest_api: RestApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    rest_api.inject(Fault(429, b"{}", headers={"Retry-After": "0"}))
+    with caplog.at_level("WARNING", logger="ezy.connectors.http"):
+        await read_all(connector(rest_api), "plain/products")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "ezy.connectors.http"]
+    assert line.startswith("retrying in 0.00 s (attempt 1 failed): HTTP 429 from GET ")
