@@ -91,6 +91,30 @@ query Customers($first: Int!, $after: String, $query: String) {
   }
 }
 """
+_LEVEL_FIELDS = (
+    'id updatedAt location { legacyResourceId } quantities(names: ["available"]) { name quantity }'
+)
+INVENTORY_QUERY = f"""
+query InventoryItems($first: Int!, $after: String, $query: String) {{
+  inventoryItems(first: $first, after: $after, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id legacyResourceId
+      inventoryLevels(first: 20) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {_LEVEL_FIELDS} }} }}
+    }}
+  }}
+}}
+"""
+LEVELS_QUERY = f"""
+query InventoryLevels($id: ID!, $after: String) {{
+  inventoryItem(id: $id) {{
+    inventoryLevels(first: 100, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {_LEVEL_FIELDS} }}
+    }}
+  }}
+}}
+"""
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain } currentAppInstallation { accessScopes { handle } } }"
 
 
@@ -212,6 +236,25 @@ def customer(node: Mapping[str, Any], _: list[Mapping[str, Any]]) -> dict[str, A
     }
 
 
+def inventory_levels(node: Mapping[str, Any], levels: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One record per (item, location), as `inventory_levels/update` delivers them."""
+    item = int(node["legacyResourceId"])
+    return [
+        {
+            "inventory_item_id": item,
+            "location_id": int(level["location"]["legacyResourceId"]),
+            "available": next((q["quantity"] for q in level["quantities"] if q["name"] == "available"), None),
+            "updated_at": level["updatedAt"],
+            "admin_graphql_api_id": level["id"],
+        }
+        for level in levels
+    ]
+
+
+def _one(shape: Callable[[Mapping[str, Any], list[Mapping[str, Any]]], dict[str, Any]]) -> Shape:
+    return lambda node, nested: [shape(node, nested)]
+
+
 def _address(node: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "address1": node["address1"],
@@ -226,19 +269,36 @@ def _address(node: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+Shape = Callable[[Mapping[str, Any], list[Mapping[str, Any]]], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceQuery:
     field: str  # the root connection
     query: str
     page_size: int  # what keeps one page under Shopify's single-query cost limit (1000)
-    shape: Callable[[Mapping[str, Any], list[Mapping[str, Any]]], dict[str, Any]]
+    shape: Shape  # a node (and its nested connection, all pages) -> its records
     nested: str | None = None  # a connection inside each node that may need more pages
     nested_query: str = ""  # ...fetched by this query, from the node found at `nested_root`
     nested_root: str = ""
+    incremental: bool = True  # the connection filters and sorts by updated_at
 
 
 RESOURCES = {
-    "products": ResourceQuery("products", PRODUCTS_QUERY, 8, product, "variants", VARIANTS_QUERY, "product"),
-    "orders": ResourceQuery("orders", ORDERS_QUERY, 8, order, "lineItems", LINE_ITEMS_QUERY, "order"),
-    "customers": ResourceQuery("customers", CUSTOMERS_QUERY, 100, customer),
+    "products": ResourceQuery(
+        "products", PRODUCTS_QUERY, 8, _one(product), "variants", VARIANTS_QUERY, "product"
+    ),
+    "orders": ResourceQuery("orders", ORDERS_QUERY, 8, _one(order), "lineItems", LINE_ITEMS_QUERY, "order"),
+    "customers": ResourceQuery("customers", CUSTOMERS_QUERY, 100, _one(customer)),
+    # An inventory item's updated_at does not move when a quantity does: levels are read in full.
+    "inventory_levels": ResourceQuery(
+        "inventoryItems",
+        INVENTORY_QUERY,
+        20,
+        inventory_levels,
+        "inventoryLevels",
+        LEVELS_QUERY,
+        "inventoryItem",
+        incremental=False,
+    ),
 }

@@ -1,4 +1,5 @@
-"""`shopify`: a store read through the Admin GraphQL API (products, orders, customers), in webhook shape.
+"""`shopify`: a store read through the Admin GraphQL API (products, orders, customers, inventory
+levels), in webhook shape.
 
 Requests go to `{endpoint or https://shopDomain}/admin/api/{apiVersion}/graphql.json` with
 `X-Shopify-Access-Token`, through the guarded transport and the same request retries as the
@@ -145,6 +146,8 @@ class ShopifyConnector:
             raise ConnectorError(f"unknown Shopify resource {resource!r}; one of {', '.join(RESOURCES)}")
         if cursor_field not in (None, "updated_at"):
             raise ConnectorError("Shopify reads are incremental on updated_at only")
+        if cursor_field and not spec.incremental:
+            raise ConnectorError(f"Shopify {resource} are read in full: remove extract.incremental")
         search = _search(params or {}, cursor if cursor_field else None)
         after: str | None = None
         while True:
@@ -154,7 +157,7 @@ class ShopifyConnector:
             records = []
             for node in connection["nodes"]:
                 nested = await self._nested(node, spec) if spec.nested else []
-                records.append(spec.shape(node, nested))
+                records.extend(spec.shape(node, nested))
             if cursor_field:
                 cursor = latest(cursor, records, "updated_at")
             yield Page(records, cursor if cursor_field else None)

@@ -57,23 +57,19 @@ def shopify_store() -> Iterator[FakeStore]:
     with serve_store() as store:
         store.products = [
             *SampleConnector({"count": 30, "seed": 5}).generate("products", 0, 30),
-            fixture("products"),
+            fixture("products_create"),
         ]
         store.customers = SampleConnector({"count": 12, "seed": 5}).generate("customers", 0, 12)
         store.orders = [
             *SampleConnector({"count": 20, "seed": 5}).generate("orders", 0, 20),
-            fixture("orders"),
+            fixture("orders_create"),
         ]
         store.restore_rate = 20_000.0  # Shopify's pacing, sped up for tests
         yield store
 
 
-def fixture(name: str) -> dict[str, Any]:
-    path = (
-        Path(__file__).parent.parent
-        / "fixtures"
-        / "shopify"
-        / f"{name}_create.shopify_python_api_fixture.json"
-    )
+def fixture(topic: str) -> dict[str, Any]:
+    """A webhook body from tests/fixtures/shopify: the `products/create` one is fixture("products_create")."""
+    path = Path(__file__).parent.parent / "fixtures" / "shopify" / f"{topic}.shopify_python_api_fixture.json"
     loaded: dict[str, Any] = json.loads(path.read_text())
     return loaded

@@ -36,7 +36,7 @@ async def test_the_connection_test_names_shop_version_and_scopes(shopify_store: 
     assert result.ok, result.detail
     assert result.detail == (
         "shop 'Fake Store' (fake-store.myshopify.com), API version 2025-01, "
-        "scopes: read_products, read_orders, read_customers"
+        "scopes: read_products, read_orders, read_customers, read_inventory"
     )
 
 
@@ -61,7 +61,7 @@ async def test_a_missing_scope_is_a_clear_error(shopify_store: FakeStore) -> Non
 
 
 async def test_products_arrive_in_webhook_shape_once_each_with_exact_ids(shopify_store: FakeStore) -> None:
-    big = {**fixture("products"), "id": 2**53 + 1, "variants": []}
+    big = {**fixture("products_create"), "id": 2**53 + 1, "variants": []}
     shopify_store.products.append(big)
     pages = await read_all(shop(shopify_store), "products", batch_size=250)
     products = [r for page in pages for r in page.records]
@@ -76,7 +76,7 @@ async def test_products_arrive_in_webhook_shape_once_each_with_exact_ids(shopify
 
 async def test_a_product_with_many_variants_keeps_them_all(shopify_store: FakeStore) -> None:
     many = {
-        **fixture("products"),
+        **fixture("products_create"),
         "id": 42,
         "variants": [{"id": 1000 + i, "price": "1.00", "sku": f"V{i}"} for i in range(130)],
     }
@@ -86,7 +86,7 @@ async def test_a_product_with_many_variants_keeps_them_all(shopify_store: FakeSt
 
 
 async def test_polled_and_webhook_products_map_to_the_same_output(shopify_store: FakeStore) -> None:
-    webhook = fixture("products")
+    webhook = fixture("products_create")
     pages = await read_all(shop(shopify_store), "products")
     polled = next(r for page in pages for r in page.records if r["id"] == webhook["id"])
     legacy = {"images", "requires_shipping", "grams", "inventory_management", "fulfillment_service"}
@@ -175,10 +175,43 @@ async def test_orders_arrive_in_webhook_shape_with_every_line_item(shopify_store
     orders = {o["id"]: o for page in pages for o in page.records}
     assert set(orders) == {o["id"] for o in shopify_store.orders}
     assert [li["sku"] for li in orders[2**60]["line_items"]] == [f"S{i}" for i in range(60)]
-    webhook = fixture("orders")
+    webhook = fixture("orders_create")
     polled = orders[webhook["id"]]
     for key in ("id", "name", "email", "currency", "total_price", "subtotal_price", "financial_status"):
         assert polled[key] == webhook[key], key
     same = [(li["id"], li["sku"], li["quantity"], li["price"]) for li in webhook["line_items"]]
     assert [(li["id"], li["sku"], li["quantity"], li["price"]) for li in polled["line_items"]] == same
     assert polled["customer"]["id"] == webhook["customer"]["id"] and shopify_store.invalid == []
+
+
+async def test_inventory_levels_arrive_one_per_item_and_location_like_the_webhook(
+    shopify_store: FakeStore,
+) -> None:
+    webhook = fixture("inventory_levels_update")
+    many = [
+        {
+            "inventory_item_id": 2**53 + 3,
+            "location_id": 100 + n,
+            "available": n,
+            "updated_at": webhook["updated_at"],
+        }
+        for n in range(30)
+    ]
+    shopify_store.inventory_levels = [webhook, *many]
+    pages = await read_all(shop(shopify_store), "inventory_levels")
+    levels = [r for page in pages for r in page.records]
+    assert len(levels) == 31 and shopify_store.invalid == []
+    first = levels[0]
+    assert set(webhook) <= set(first)
+    assert {k: first[k] for k in ("inventory_item_id", "location_id", "available")} == {
+        k: webhook[k] for k in ("inventory_item_id", "location_id", "available")
+    }
+    assert [(r["location_id"], r["available"]) for r in levels[1:]] == [(100 + n, n) for n in range(30)]
+    assert {r["inventory_item_id"] for r in levels[1:]} == {2**53 + 3}  # 30 levels: past the first 20
+
+
+async def test_inventory_levels_refuse_an_incremental_read(shopify_store: FakeStore) -> None:
+    with pytest.raises(ConnectorError, match="read in full"):
+        await read_all(
+            shop(shopify_store), "inventory_levels", cursor="2026-01-01T00:00:00Z", cursor_field="updated_at"
+        )

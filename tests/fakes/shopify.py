@@ -68,9 +68,12 @@ class FakeStore:
     token: str = "shpat_test_token"
     name: str = "Fake Store"
     domain: str = "fake-store.myshopify.com"
-    scopes: list[str] = field(default_factory=lambda: ["read_products", "read_orders", "read_customers"])
+    scopes: list[str] = field(
+        default_factory=lambda: ["read_products", "read_orders", "read_customers", "read_inventory"]
+    )
     products: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
+    inventory_levels: list[dict[str, Any]] = field(default_factory=list)  # inventory_levels/update bodies
     customers: list[dict[str, Any]] = field(default_factory=list)
     maximum: float = 1000.0
     restore_rate: float = 50.0
@@ -258,6 +261,32 @@ def order_node(o: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def inventory_items(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Levels grouped by their inventory item, in order of first appearance."""
+    items: dict[int, list[dict[str, Any]]] = {}
+    for level in levels:
+        items.setdefault(level["inventory_item_id"], []).append(level)
+    return [{"id": item, "levels": rows} for item, rows in items.items()]
+
+
+def inventory_item_node(item: dict[str, Any]) -> dict[str, Any]:
+    def level(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f"gid://shopify/InventoryLevel/{row['location_id']}?inventory_item_id={item['id']}",
+            "updatedAt": _utc(row.get("updated_at")),
+            "location": {"legacyResourceId": str(row["location_id"])},
+            "quantities": lambda _info, names: [
+                {"name": n, "quantity": row.get("available")} for n in names if n == "available"
+            ],
+        }
+
+    return {
+        "id": f"gid://shopify/InventoryItem/{item['id']}",
+        "legacyResourceId": str(item["id"]),
+        "inventoryLevels": _connection([level(row) for row in item["levels"]]),
+    }
+
+
 def customer_node(c: dict[str, Any]) -> dict[str, Any]:
     address = c.get("default_address")
     return {
@@ -313,6 +342,7 @@ def _listing(
 def _root(store: FakeStore) -> dict[str, Any]:
     by_gid = {f"gid://shopify/Product/{p['id']}": p for p in store.products}
     orders = {f"gid://shopify/Order/{o['id']}": o for o in store.orders}
+    items = {f"gid://shopify/InventoryItem/{i['id']}": i for i in inventory_items(store.inventory_levels)}
     return {
         "shop": {"name": store.name, "myshopifyDomain": store.domain},
         "currentAppInstallation": {"accessScopes": [{"handle": s} for s in store.scopes]},
@@ -321,6 +351,8 @@ def _root(store: FakeStore) -> dict[str, Any]:
         "orders": _listing(store, store.orders, "read_orders", order_node),
         "product": lambda _info, id: product_node(by_gid[id]) if id in by_gid else None,
         "order": lambda _info, id: order_node(orders[id]) if id in orders else None,
+        "inventoryItems": _listing(store, list(items.values()), "read_inventory", inventory_item_node),
+        "inventoryItem": lambda _info, id: inventory_item_node(items[id]) if id in items else None,
     }
 
 
