@@ -9,7 +9,9 @@ Requests go to `{endpoint or https://shopDomain}/admin/api/{apiVersion}/graphql.
 by `updated_at` (sorted by it, with an overlap window: keyed upserts make the repeat harmless).
 
 Records are in Shopify's webhook shape (ezy.connectors._shopify_shapes), so one mapping serves
-scheduled runs and webhook deliveries. Writing (products, inventory) is not built yet.
+scheduled runs and webhook deliveries. Writes take the same shape (products with variants,
+inventory levels) and answer one result per record, `userErrors` rejecting it
+(ezy.connectors._shopify_write).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ezy.connectors._http_config import HttpSettings, Retries
 from ezy.connectors._http_request import Answer, Requester
 from ezy.connectors._shopify_shapes import RESOURCES, SHOP_QUERY, ResourceQuery
 from ezy.connectors._shopify_throttle import CostBucket, ThrottleNeverClears
+from ezy.connectors._shopify_write import WRITERS, as_new
 from ezy.connectors.base import ConnectionTestResult, ConnectorError, Page, Resource, WriteMode, WriteResult
 from ezy.connectors.http import latest
 
@@ -191,7 +194,22 @@ class ShopifyConnector:
         keys: Sequence[str] = (),
         create_table: bool = False,
     ) -> list[WriteResult]:
-        raise ConnectorError("writing to Shopify is not available yet")
+        writer = WRITERS.get(resource)
+        if writer is None:
+            raise ConnectorError(f"Shopify cannot write {resource!r}; one of {', '.join(WRITERS)}")
+        results = []
+        for record in records:  # one at a time: the cost bucket paces them, concurrency would not help
+            if mode == "insert":
+                record = as_new(record)
+            elif mode == "update" and resource == "products" and record.get("id") is None:
+                results.append(WriteResult(False, "load_rejected", "update needs the product's id"))
+                continue
+            results.append(await writer(self._data, record))
+        return results
+
+    async def _data(self, operation: str, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        data, _ = await self.graphql(operation, query, variables)
+        return data
 
     async def close(self) -> None:
         await self._requests.close()
