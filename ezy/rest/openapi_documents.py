@@ -120,7 +120,10 @@ def mapping_schemas() -> dict[str, Schema]:
 KIND_DESCRIPTIONS = {
     "sample": "Deterministic generated store data; a counting sink as a target.",
     "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
-    "shopify": "A Shopify store through the Admin GraphQL API (products, customers), in webhook shape.",
+    "shopify": (
+        "A Shopify store through the Admin GraphQL API: reads products, orders, customers and inventory "
+        "levels in webhook shape; writes products and inventory quantities."
+    ),
     "http": (
         "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
         "retries; writes per record (a URL template) or per batch."
