@@ -3,7 +3,7 @@
     POST /admin/api/{version}/graphql.json      X-Shopify-Access-Token: {token}
 
 - Every query is parsed and validated against Shopify's published 2025-01 Admin schema
-  (/work/shared/data/shopify, copied nowhere: loaded from there) and executed by graphql-core on
+  (tests/fixtures/shopify/admin_schema_2025-01.json.gz) and executed by graphql-core on
   the store's data; an invalid query answers 200 with `errors`, as Shopify does, and is recorded
   in `store.invalid`.
 - Query cost as Shopify documents it: a scalar or enum 0, an object 1, a connection
@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -49,7 +50,7 @@ from graphql import (
 from graphql.language import SelectionSetNode
 from graphql.utilities import value_from_ast_untyped
 
-SCHEMA_PATH = "/work/shared/data/shopify/admin_schema_2025-01.json.gz"
+SCHEMA_PATH = Path(__file__).parent.parent / "fixtures" / "shopify" / "admin_schema_2025-01.json.gz"
 VERSION = "2025-01"
 _SINCE = re.compile(r"updated_at:>=?'([^']+)'")
 
