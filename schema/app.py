@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from ezy.jsonenc import encode
 from ezy.tenants.keys import authenticate
 from schema.context import GraphQLContext
 from schema.root import schema
@@ -33,6 +34,9 @@ GRAPHIQL_DIR = Path(__file__).parent / "graphiql"
 class EzyGraphQL(GraphQL[GraphQLContext, None]):
     # GraphiQL from files shipped in the package (strawberry's page loads it from a CDN).
     graphql_ide_html = (GRAPHIQL_DIR / "index.html").read_text()
+
+    def encode_json(self, data: object) -> str:
+        return encode(data).decode()  # text: WebSocket messages are text frames
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
