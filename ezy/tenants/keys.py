@@ -105,8 +105,12 @@ async def create_key(ctx: TenantContext, name: str, expires_at: datetime | None 
     return IssuedKey(key, raw)
 
 
+# What a listed key shows (`key_view`): never its hashes.
+LIST_COLUMNS = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+
 async def list_keys(ctx: TenantContext, page: PageRequest) -> Page[ApiKey]:
-    return await paginate(scoped(ApiKey, ctx), page)
+    return await paginate(scoped(ApiKey, ctx).only(*LIST_COLUMNS), page)
 
 
 async def get_key(ctx: TenantContext, key_id: object) -> ApiKey:
