@@ -33,11 +33,6 @@ from ezy.webhooks.models import WebhookEndpoint
 LABEL = "instance"
 FIELDS = {"name", "sourceProfileId", "targetProfileId", "mappingId", "options"}
 STATUSES = ("active", "inactive")
-# What a listed instance shows (`view`): not its incremental cursor, which only runs read.
-LIST_COLUMNS = (
-    "id", "name", "source_profile_id", "target_profile_id", "mapping_id", "options", "status", "version",
-    "created_at", "updated_at",
-)  # fmt: skip
 _REFERENCES = (
     ("sourceProfileId", "source_profile_id", ConnectionProfile, "connection profile"),
     ("targetProfileId", "target_profile_id", ConnectionProfile, "connection profile"),
@@ -89,8 +84,7 @@ async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, st
         "targetProfileId": ("target_profile_id", uuid_value),
         "mappingId": ("mapping_id", uuid_value),
     }
-    query = scoped(Instance, ctx).filter(**parse_filters(filters, spec)).only(*LIST_COLUMNS)
-    return await paginate(query, page)
+    return await paginate(scoped(Instance, ctx).filter(**parse_filters(filters, spec)), page)
 
 
 async def replace(ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int) -> Instance:

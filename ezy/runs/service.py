@@ -119,16 +119,8 @@ LOG_FILTERS: FilterSpec = {
 }
 
 
-# What a listed sync log shows (`sync_log_view`): not the run's request (dead-letter ids, a payload).
-LOG_LIST_COLUMNS = (
-    "id", "instance_id", "correlation_id", "trigger", "status", "total", "success", "failed", "skipped",
-    "stages", "attempt", "overlap", "created_at", "started_at", "finished_at", "error",
-)  # fmt: skip
-
-
 async def list_logs(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[SyncLog]:
-    query = scoped(SyncLog, ctx).filter(**parse_filters(filters, LOG_FILTERS)).only(*LOG_LIST_COLUMNS)
-    return await paginate(query, page)
+    return await paginate(scoped(SyncLog, ctx).filter(**parse_filters(filters, LOG_FILTERS)), page)
 
 
 async def list_errors(ctx: TenantContext, log_id: object, page: PageRequest) -> Page[EntityError]:
