@@ -69,7 +69,14 @@ class Page(Generic[T]):
 
 
 async def paginate(query: QuerySet[Any], request: PageRequest, *, order: str = "-created_at") -> Page[Any]:
-    """Newest first by default; `id` breaks ties so pages never repeat or skip a row."""
-    total = await query.count()
-    items = await query.order_by(order, "-id").offset(request.offset).limit(request.page_size)
-    return Page(list(items), request.page, request.page_size, total)
+    """Newest first by default; `id` breaks ties so pages never repeat or skip a row.
+
+    A page that is not full ends the list, so it tells the total itself: the count is only run for
+    a full page, or an empty one past the first.
+    """
+    items = list(await query.order_by(order, "-id").offset(request.offset).limit(request.page_size))
+    if len(items) < request.page_size and (items or request.offset == 0):
+        total = request.offset + len(items)
+    else:
+        total = await query.count()
+    return Page(items, request.page, request.page_size, total)

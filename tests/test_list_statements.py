@@ -211,3 +211,18 @@ async def test_a_graphql_list_costs_the_same_sql_for_2_and_20_items(
     small, large = counts
     assert len(small) == len(large), "\n".join(large)
     assert not [s for s in large if AUTH_LOOKUP in s], "a known key is looked up again"
+
+
+async def test_a_last_page_tells_its_total_without_a_count(
+    client: httpx.AsyncClient, seeded: tuple[TestTenant, dict[str, str]]
+) -> None:
+    tenant, _ = seeded
+    with counting_sql() as counter:
+        response = await client.get(
+            "/api/v1/instances", params={"pageSize": 15, "page": 2}, headers=tenant.headers
+        )
+    body = response.json()
+    assert (len(body["items"]), body["total"]) == (N - 15, N)
+    assert len(counter.statements) == 1, "\n".join(counter.statements)
+    past_the_end = await client.get("/api/v1/instances", params={"page": 9}, headers=tenant.headers)
+    assert (past_the_end.json()["items"], past_the_end.json()["total"]) == ([], N)
