@@ -231,8 +231,8 @@ def measure(urls: dict[str, str], key: str, args: argparse.Namespace) -> None:
         s = results[p.name]
         med = statistics.median(s.rps)
         rng = f"({min(s.rps):.0f}-{max(s.rps):.0f})"
-        p99 = f"{min(s.p99):.1f}-{max(s.p99):.1f}"
-        print(f"{p.name:30} {med:12.0f} {rng:>17} {p99:>14} {med / bare:7.3f}")
+        p99s = f"{min(s.p99):.1f}-{max(s.p99):.1f}"
+        print(f"{p.name:30} {med:12.0f} {rng:>17} {p99s:>14} {med / bare:7.3f}")
     print("\np99 at half the measured maximum (paced):")
     for p in PATHS[1:]:
         half = statistics.median(results[p.name].rps) / 2
