@@ -110,7 +110,7 @@ LIST_COLUMNS = ("id", "name", "prefix", "created_at", "expires_at", "last_used_a
 
 
 async def list_keys(ctx: TenantContext, page: PageRequest) -> Page[ApiKey]:
-    return await paginate(scoped(ApiKey, ctx).only(*LIST_COLUMNS), page)
+    return await paginate(scoped(ApiKey, ctx), page, columns=LIST_COLUMNS)
 
 
 async def get_key(ctx: TenantContext, key_id: object) -> ApiKey:

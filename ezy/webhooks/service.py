@@ -170,8 +170,8 @@ async def list_deliveries(
 ) -> Page[WebhookDelivery]:
     endpoint = await get(ctx, endpoint_id)
     # Not the payload (up to the body limit each): neither the REST view nor GraphQL lists it.
-    query = scoped(WebhookDelivery, ctx).filter(endpoint_id=endpoint.id).only(*DELIVERY_LIST_COLUMNS)
-    return await paginate(query, page, order="-received_at")
+    query = scoped(WebhookDelivery, ctx).filter(endpoint_id=endpoint.id)
+    return await paginate(query, page, order="-received_at", columns=DELIVERY_LIST_COLUMNS)
 
 
 def view(row: WebhookEndpoint) -> dict[str, Any]:
