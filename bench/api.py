@@ -8,6 +8,9 @@ path with `wrk` on loopback in interleaved rounds (bare, then every path, round 
 noisy neighbour hits them all alike). Prints the median and range of req/s, the p99 and the ratio to
 bare, then the p99 of each path at half its measured maximum (wrk's `delay()` paces each connection).
 
+`--baseline DIR` serves another checkout of the product too (a `git worktree` of an older commit)
+on the same database, measured in the same rounds: a before/after that the machine's load hits alike.
+
 Needs `wrk` (Debian: `apt-get install wrk`). Env: EZY_BENCH_POSTGRES_ADMIN, EZY_BENCH_REDIS_URL (a
 Redis database that is flushed; default db 14).
 """
@@ -74,6 +77,9 @@ PATHS = [
     Path_("GraphQL instances(20)", "/graphql", INSTANCES_GQL),
     Path_("GraphQL syncLogs(20)", "/graphql", SYNC_LOGS_GQL),
 ]
+
+
+BASELINE = " [baseline]"
 
 
 @dataclass
@@ -213,31 +219,41 @@ def check(base: str, p: Path_, key: str) -> None:
         assert r.status_code == 200, r.text
 
 
-def measure(urls: dict[str, str], key: str, args: argparse.Namespace) -> None:
-    for p in PATHS:
-        check(urls[p.name], p, key)
-        wrk(urls[p.name], p, key, argparse.Namespace(**{**vars(args), "seconds": 1}))  # warm up
-    results = {p.name: Samples() for p in PATHS}
+@dataclass(frozen=True)
+class Target:
+    label: str
+    base: str
+    path: Path_
+
+
+def measure(targets: list[Target], key: str, args: argparse.Namespace) -> None:
+    warm_up = argparse.Namespace(**{**vars(args), "seconds": 1})
+    for t in targets:
+        check(t.base, t.path, key)
+        wrk(t.base, t.path, key, warm_up)
+    results = {t.label: Samples() for t in targets}
     for r in range(args.rounds):
-        for p in PATHS:
-            rps, p99 = wrk(urls[p.name], p, key, args)
-            results[p.name].rps.append(rps)
-            results[p.name].p99.append(p99)
+        for t in targets:
+            rps, p99 = wrk(t.base, t.path, key, args)
+            results[t.label].rps.append(rps)
+            results[t.label].p99.append(p99)
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    bare = statistics.median(results[PATHS[0].name].rps)
+    bare = statistics.median(results[targets[0].label].rps)
     print(f"\n{args.connections} connections, {args.rounds} rounds of {args.seconds}s each, interleaved")
-    print(f"{'path':30} {'req/s median':>12} {'(range)':>17} {'p99 ms':>14} {'x bare':>7}")
-    for p in PATHS:
-        s = results[p.name]
+    print(f"{'path':40} {'req/s median':>12} {'(range)':>17} {'p99 ms':>14} {'x bare':>7}")
+    for t in targets:
+        s = results[t.label]
         med = statistics.median(s.rps)
         rng = f"({min(s.rps):.0f}-{max(s.rps):.0f})"
         p99s = f"{min(s.p99):.1f}-{max(s.p99):.1f}"
-        print(f"{p.name:30} {med:12.0f} {rng:>17} {p99s:>14} {med / bare:7.3f}")
+        print(f"{t.label:40} {med:12.0f} {rng:>17} {p99s:>14} {med / bare:7.3f}")
     print("\np99 at half the measured maximum (paced):")
-    for p in PATHS[1:]:
-        half = statistics.median(results[p.name].rps) / 2
-        rps, p99 = wrk(urls[p.name], p, key, args, rate=half)
-        print(f"{p.name:30} asked {half:7.0f} req/s, got {rps:7.0f}, p99 {p99:6.1f} ms")
+    for t in targets[1:]:
+        if t.label.endswith(BASELINE):
+            continue
+        half = statistics.median(results[t.label].rps) / 2
+        rps, p99 = wrk(t.base, t.path, key, args, rate=half)
+        print(f"{t.label:40} asked {half:7.0f} req/s, got {rps:7.0f}, p99 {p99:6.1f} ms")
 
 
 def server_env(settings: Settings, port: int) -> dict[str, str]:
@@ -262,29 +278,41 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def serve_and_measure(settings: Settings, key: str, args: argparse.Namespace) -> None:
-    ezy_port, bare_port = free_port(), free_port()
     root = Path(__file__).resolve().parent.parent
+    ports = {"ezy": free_port(), "bare": free_port(), "baseline": free_port()}
     # wrk closes its connections mid-request at the end of each run: the servers' logs say so, loudly.
     with open(Path(tempfile.gettempdir()) / "bench-api-servers.log", "wb") as log:
         print(f"server logs: {log.name}", file=sys.stderr)
-        ezy = subprocess.Popen(
-            [sys.executable, "-m", "ezy.cli", "serve"],
-            env=server_env(settings, ezy_port),
-            cwd=root,
-            stderr=log,
-        )
-        bare = subprocess.Popen(
-            [sys.executable, "-c", f"from bench.api import bare_app_main; bare_app_main({bare_port})"],
-            cwd=root,
-            stderr=log,
-        )
+
+        def start(cwd: Path, command: list[str], port: int) -> subprocess.Popen[bytes]:
+            # PYTHONPATH first: a baseline checkout runs its own code, not this venv's editable install.
+            env = {**server_env(settings, port), "PYTHONPATH": str(cwd)}
+            return subprocess.Popen([sys.executable, *command], env=env, cwd=cwd, stderr=log)
+
+        servers = {
+            "ezy": start(root, ["-m", "ezy.cli", "serve"], ports["ezy"]),
+            "bare": start(
+                root,
+                ["-c", f"from bench.api import bare_app_main; bare_app_main({ports['bare']})"],
+                ports["bare"],
+            ),
+        }
+        if args.baseline:
+            servers["baseline"] = start(
+                Path(args.baseline).resolve(), ["-m", "ezy.cli", "serve"], ports["baseline"]
+            )
         try:
-            ezy_base, bare_base = f"http://127.0.0.1:{ezy_port}", f"http://127.0.0.1:{bare_port}"
-            wait_up(ezy_base + "/healthz", ezy)
-            wait_up(bare_base + "/bare", bare)
-            measure({p.name: bare_base if p is PATHS[0] else ezy_base for p in PATHS}, key, args)
+            urls = {name: f"http://127.0.0.1:{ports[name]}" for name in servers}
+            for name, proc in servers.items():
+                wait_up(urls[name] + ("/bare" if name == "bare" else "/healthz"), proc)
+            targets = [Target(PATHS[0].name, urls["bare"], PATHS[0])]
+            for p in PATHS[1:]:
+                targets.append(Target(p.name, urls["ezy"], p))
+                if args.baseline:
+                    targets.append(Target(p.name + BASELINE, urls["baseline"], p))
+            measure(targets, key, args)
         finally:
-            for proc in (ezy, bare):
+            for proc in servers.values():
                 proc.terminate()
                 proc.wait(timeout=10)
 
@@ -296,4 +324,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="another checkout (say `git worktree add`) served beside, same rounds",
+    )
     asyncio.run(main(parser.parse_args()))
