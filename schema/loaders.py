@@ -32,6 +32,11 @@ T = TypeVar("T")
 
 
 class ByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
+    def __init__(self, load_fn: Callable[[Sequence[uuid.UUID]], Awaitable[list[M | None]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        # One GraphQL object per row and type, however many items of a page refer to it.
+        self.converted: dict[tuple[uuid.UUID, Callable[[M], Any]], Any] = {}
+
     def loaded(self, key: uuid.UUID) -> M | None:
         """The row when an earlier batch already fetched it, else None (without scheduling a load)."""
         future = self.cache_map.get(key)
@@ -54,9 +59,12 @@ def now_or_later(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T
 
     For a sync resolver (typed as returning T): graphql-core awaits what is awaitable.
     """
+    if (key, convert) in loader.converted:
+        return loader.converted[key, convert]
     row = loader.loaded(key)
     if row is not None:
-        return convert(row)
+        loader.converted[key, convert] = value = convert(row)
+        return value
     return _later(loader.load(key), convert)
 
 
