@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
@@ -22,8 +22,10 @@ log = logging.getLogger("ezy.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
-# Distinct documents kept parsed and validated; dashboards repeat a handful of queries.
+# Distinct documents kept parsed and validated; dashboards repeat a handful of queries. A longer
+# text is parsed and validated each time: 256 entries of at most 16 KiB bound the cache's memory.
 DOCUMENT_CACHE_SIZE = 256
+MAX_CACHED_QUERY_CHARS = 16 * 1024
 
 # Built once, not per request: the same rule classes make a repeated document's validation cacheable.
 LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(MAX_DEPTH, None), alias_limit(MAX_ALIASES)]
@@ -41,6 +43,10 @@ def _validate(
     return tuple(validate_document(schema, _parse(query, max_tokens), rules))
 
 
+def _cacheable(query: str | None) -> TypeGuard[str]:
+    return bool(query) and len(query or "") <= MAX_CACHED_QUERY_CHARS
+
+
 class CachedDocuments(SchemaExtension):
     """Parsing and validation of a document text done once, then reused (keyed by the text).
 
@@ -49,7 +55,7 @@ class CachedDocuments(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is None and context.query:
+        if context.graphql_document is None and _cacheable(context.query):
             try:
                 context.graphql_document = _parse(context.query, context.parse_options.get("max_tokens"))
             except GraphQLError:
@@ -58,7 +64,7 @@ class CachedDocuments(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.query and context.pre_execution_errors is None:
+        if _cacheable(context.query) and context.pre_execution_errors is None:
             errors = _validate(
                 context.schema._schema,
                 context.query,

@@ -149,3 +149,13 @@ async def test_a_cached_document_still_needs_a_key_and_answers_each_tenant_its_o
         "/graphql", json={"query": query}, headers={"Authorization": f"ApiKey {revoked_key['key']}"}
     )
     assert refused.status_code == 401
+
+
+async def test_a_long_document_runs_without_entering_the_cache(gql: GraphQLClient) -> None:
+    alias = "a" * (extensions.MAX_CACHED_QUERY_CHARS + 1)
+    before = extensions._parse.cache_info()
+    for _ in range(2):
+        data = await gql.data(f"{{ {alias}: apiKeys {{ total }} }}")
+        assert data[alias]["total"] == 1
+    after = extensions._parse.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)
