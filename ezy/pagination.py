@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from tortoise.expressions import Subquery
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from ezy.errors import InvalidRequest
@@ -72,8 +74,22 @@ class Page(Generic[T]):
         }
 
 
-async def paginate(query: QuerySet[Any], request: PageRequest, *, order: str = "-created_at") -> Page[Any]:
-    """Newest first by default; `id` breaks ties so pages never repeat or skip a row."""
-    total = await query.count()
-    items = await query.order_by(order, "-id").offset(request.offset).limit(request.page_size)
-    return Page(list(items), request.page, request.page_size, total)
+async def paginate(
+    query: QuerySet[Any], request: PageRequest, *, order: str = "-created_at", columns: tuple[str, ...] = ()
+) -> Page[Any]:
+    """Newest first by default; `id` breaks ties so pages never repeat or skip a row.
+
+    One statement: the page, with the total as a scalar subquery (PostgreSQL runs it once, on the
+    same index a separate count would use). Only a page past the end, which has no row to carry
+    the total, costs a second statement to count. `columns`: fetch only these (Tortoise's `only`).
+    """
+    total = Subquery(query.annotate(page_total=Count("id")).values("page_total"))
+    page = query.annotate(page_total=total).order_by(order, "-id").offset(request.offset)
+    if columns:
+        page = page.only(*columns, "page_total")
+    items = list(await page.limit(request.page_size))
+    if items:
+        count = items[0].page_total
+    else:
+        count = 0 if request.offset == 0 else await query.count()
+    return Page(items, request.page, request.page_size, count)

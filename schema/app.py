@@ -25,6 +25,7 @@ from strawberry.types.unset import UnsetType
 
 from ezy import jsonsafe
 from ezy.errors import invalid
+from ezy.jsonenc import encode
 from ezy.rest.problems import problem
 from ezy.tenants.keys import authenticate
 from schema.context import GraphQLContext
@@ -59,6 +60,9 @@ class EzyGraphQL(GraphQL[GraphQLContext, None]):
         if isinstance(query, str) and _NUL_ESCAPE.search(query):
             raise invalid("/query", "a string in the query contains a NUL character (\\u0000)")
         return body
+
+    def encode_json(self, data: object) -> str:
+        return encode(data).decode()  # text: WebSocket messages are text frames
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -1,20 +1,18 @@
-"""Schema extensions, passed as factories: query limits, and top-level errors that leak nothing."""
+"""Schema extensions, passed as factories: query limits, cached documents, errors that leak nothing."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from functools import partial
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, TypeGuard
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from starlette.responses import Response
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+from strawberry.schema.schema import validate_document
 
 from ezy.errors import EzyError
 from ezy.logs import request_id_var
@@ -26,6 +24,57 @@ log = logging.getLogger("ezy.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+# Distinct documents kept parsed and validated; dashboards repeat a handful of queries. A longer
+# text is parsed and validated each time: 256 entries of at most 16 KiB bound the cache's memory.
+DOCUMENT_CACHE_SIZE = 256
+MAX_CACHED_QUERY_CHARS = 16 * 1024
+
+# Built once, not per request: the same rule classes make a repeated document's validation cacheable.
+LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(MAX_DEPTH, None), alias_limit(MAX_ALIASES)]
+
+
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _parse(query: str, max_tokens: int | None) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)  # a syntax error raises, so it is never cached
+
+
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _validate(
+    schema: GraphQLSchema, query: str, max_tokens: int | None, rules: tuple[type[ASTValidationRule], ...]
+) -> tuple[GraphQLError, ...]:
+    return tuple(validate_document(schema, _parse(query, max_tokens), rules))
+
+
+def _cacheable(query: str | None) -> TypeGuard[str]:
+    return bool(query) and len(query or "") <= MAX_CACHED_QUERY_CHARS
+
+
+class CachedDocuments(SchemaExtension):
+    """Parsing and validation of a document text done once, then reused (keyed by the text).
+
+    Validation includes the depth and alias limits; the token limit is a parse option, part of the key.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and _cacheable(context.query):
+            try:
+                context.graphql_document = _parse(context.query, context.parse_options.get("max_tokens"))
+            except GraphQLError:
+                pass  # strawberry parses it again and answers the syntax error as usual
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if _cacheable(context.query) and context.pre_execution_errors is None:
+            errors = _validate(
+                context.schema._schema,
+                context.query,
+                context.parse_options.get("max_tokens"),
+                context.validation_rules,
+            )
+            context.pre_execution_errors = list(errors)
+        yield
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -103,8 +152,8 @@ def top_level_code_of(error: GraphQLError) -> str | None:
 
 def extension_factories() -> list[Callable[[], SchemaExtension]]:
     return [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(AddValidationRules, LIMIT_RULES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        CachedDocuments,
         EzyErrors,
     ]

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from ezy import jsonsafe
 from ezy.context import TenantContext
 from ezy.errors import FieldError, InvalidRequest, UnsupportedMediaType, ValidationFailed, VersionRequired
+from ezy.jsonenc import encode
 from ezy.pagination import PageRequest
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -77,6 +78,11 @@ def page_request(request: Request) -> PageRequest:
     return PageRequest.from_query(request.query_params)
 
 
+class FastJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return encode(content)
+
+
 def ok(
     body: Any,
     *,
@@ -90,7 +96,7 @@ def ok(
         out["ETag"] = etag(version)
     if location is not None:
         out["Location"] = location
-    return JSONResponse(body, status_code=status, headers=out)
+    return FastJSONResponse(body, status_code=status, headers=out)
 
 
 def no_content() -> Response:
