@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-CompiledKind = Literal["path", "jsonata"]
+CompiledKind = Literal["path", "compiled", "jsonata"]
 
 
 class ExpressionSyntaxError(ValueError):
