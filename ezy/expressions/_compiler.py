@@ -308,7 +308,7 @@ class _Compiler:
             raise Unsupported("array constructor as the first step")
         relative = steps[0].type != "variable"
         if relative and all(self.plain_step(step) for step in steps):
-            return f"{self.fast_path(steps)}({ctx})"
+            return self.inline_path(steps, ctx, f"{self.fast_path(steps)}({ctx})")
         return f"mangle(path({ctx}, {relative}, {self.steps(steps, scope)}))"
 
     @staticmethod
@@ -340,6 +340,25 @@ class _Compiler:
                 ctx = self.module.fresh("c")
                 parts.append(f"(lambda {ctx}: {self.expression(expr, ctx, scope)})")
         return "(" + "".join(f"{part}, " for part in parts) + ")"
+
+    def inline_path(self, steps: list[Symbol], ctx: str, otherwise: str) -> str:
+        """The commonest case inline: objects all the way, indexes in range, a value at the
+        end that is not null; any other case (null included) is the helper's to answer."""
+        tests = []
+        current = ctx
+        for step in steps:
+            if current != "root":  # the entry point has already checked the record
+                tests.append(f"type({current}) is dict")
+            value = self.module.fresh("t")
+            tests.append(f"({value} := {current}.get({str(step.value)!r})) is not None")
+            current = value
+            for stage in step.stages or ():
+                index = int(stage.expr.value)
+                item = self.module.fresh("t")
+                length = f"len({current}) > {index}" if index >= 0 else f"len({current}) >= {-index}"
+                tests += [f"type({current}) is list", length, f"({item} := {current}[{index}]) is not None"]
+                current = item
+        return f"({current} if {' and '.join(tests)} else {otherwise})"
 
     def fast_path(self, steps: list[Symbol]) -> str:
         """Straight-line code for names and literal indexes over objects; anything else

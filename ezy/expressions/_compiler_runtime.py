@@ -248,19 +248,28 @@ def f_string(value: Any, context: Any) -> Any:
 
 def f_trim(value: Any, context: Any) -> Any:
     if type(value) is str:
+        if value.isascii() and value.isprintable():
+            # Only " " can be white space here, so this is the interpreter's "[ \t\n\r]+" -> " ".
+            return " ".join(value.split())
         return Functions.trim(value)
     return mangle(call(_TRIM, [value], context))
 
 
 def f_number(value: Any, context: Any) -> Any:
-    if type(value) is str:
-        return _as_returned(Functions.number(value))
+    if type(value) is str and not value.startswith(_PREFIXED):
+        number = float(value)
+        if number - number == 0:  # finite; NaN and infinities take the interpreter's route
+            whole = int(number)
+            return whole if whole == number else number
     return mangle(call(_NUMBER, [value], context))
 
 
+_PREFIXED = ("0x", "0B", "0O")
+
+
 def f_split(value: Any, separator: Any, context: Any) -> Any:
-    if type(value) is str and type(separator) is str:
-        return Functions.split(value, separator, None)
+    if type(value) is str and type(separator) is str and separator:
+        return value.split(separator, -1)
     return mangle(call(_SPLIT, [value, separator], context))
 
 
@@ -269,6 +278,8 @@ FAST = {("string", 1): "f_string", ("trim", 1): "f_trim", ("number", 1): "f_numb
 
 def output(value: Any) -> Any:
     """The interpreter's last steps and our wrapper's: nulls converted, non-finite refused."""
+    if type(value) is float and value - value == 0:
+        return value
     if value is NULL:
         return None
     if isinstance(value, list | dict):
@@ -280,4 +291,6 @@ def output(value: Any) -> Any:
     return value
 
 
-PLAIN = frozenset({str, int, bool, type(None)})
+# Types returned as they are. A plain `list` (not a JList) only ever comes from the record or
+# from $split, so it holds no NULL marker to convert.
+PLAIN = frozenset({str, int, bool, type(None), list})
