@@ -21,9 +21,15 @@ literals and every regex function (`$match`, `$replace`, `$split`/`$contains` wi
 regex), user-defined functions bound to names (the only way to recurse), `$pad`, `$eval`,
 `$reduce`, `$sort` and order-by, wildcards and descendants (`*`, `**`), parent `%`,
 positional and context bindings (`#$i`, `@$v`), grouping `{...}` after a path, `[]`
-(keep-array), transforms (`|...|`), partial application, `$$` rebinding, and any function
-not in `SAFE_FUNCTIONS`. The generated code has no loop except over the record's own
-arrays, and no recursion, so its time and size are bounded by the record's.
+(keep-array), transforms (`|...|`), partial application, and any function not in
+`SAFE_FUNCTIONS`. Also left to it: whatever would make per-item work grow with the whole
+input -- `$$` or an outer variable inside a predicate, a later path step or a function body
+(`a.$$.a`, `a[$ in $all]`), a function body reading its context (`function($v) { a }`) or
+the whole array (a third parameter), or calling a built-in with no argument.
+
+So the generated code has no recursion and no loop except over the record's own arrays, each
+item seeing only itself: its time and the size of what it builds are proportional to the
+record and the expression, and the budgets are the interpreter's business alone.
 """
 
 from __future__ import annotations
@@ -185,7 +191,7 @@ class _Module:
 
     def top(self, ast: Symbol) -> str:
         _check_names(ast)
-        return _Compiler(self).expression(ast, "root", {})
+        return _Compiler(self).expression(ast, "root", {"$": "root"})
 
     def build(self, lines: list[str], entry: str) -> Any:
         source = "\n".join([*self.helpers, *lines]) + "\n"
@@ -256,7 +262,7 @@ class _Compiler:
         if kind == "path":
             code = self.path(node, ctx, scope)
         elif kind == "name":
-            code = f"mangle(lookup({ctx}, {str(node.value)!r}))"
+            code = f"mangle(lookup({_need(ctx)}, {str(node.value)!r}))"
         elif kind in ("string", "number", "value"):
             code = self.literal(node)
         elif kind == "binary":
@@ -280,7 +286,7 @@ class _Compiler:
         else:
             raise Unsupported(f"{kind} expressions")
         if node.predicate:
-            code = f"mangle(stages({code}, {self.filters(node.predicate, scope)}))"
+            code = f"mangle(stages({code}, {self.filters(node.predicate)}))"
         return code
 
     def literal(self, node: Symbol) -> str:
@@ -294,9 +300,7 @@ class _Compiler:
     def variable(self, node: Symbol, ctx: str, scope: dict[str, str]) -> str:
         name = str(node.value)
         if name == "":
-            return ctx
-        if name == "$":
-            return "root"
+            return _need(ctx)
         if name in scope:
             return scope[name]
         raise Unsupported(f"${name} is not bound before its use")
@@ -308,8 +312,11 @@ class _Compiler:
             raise Unsupported("array constructor as the first step")
         relative = steps[0].type != "variable"
         if relative and all(self.plain_step(step) for step in steps):
+            ctx = _need(ctx)
             return self.inline_path(steps, ctx, f"{self.fast_path(steps)}({ctx})")
-        return f"mangle(path({ctx}, {relative}, {self.steps(steps, scope)}))"
+        # A path from a named variable reads its input once, whatever it is: no context needed.
+        start = "None" if not relative and steps[0].value not in ("", None) else _need(ctx)
+        return f"mangle(path({start}, {relative}, {self.steps(steps, scope)}))"
 
     @staticmethod
     def plain_step(step: Symbol) -> bool:
@@ -319,16 +326,17 @@ class _Compiler:
 
     def steps(self, steps: list[Symbol], scope: dict[str, str]) -> str:
         parts = []
-        for step in steps:
+        for number, step in enumerate(steps):
             if step.type == "sort" or any(getattr(step, a, None) for a in _REFUSED_ATTRIBUTES):
                 raise Unsupported(f"{step.type} step")
             ctx = self.module.fresh("c")
-            body = self.expression(step, ctx, scope)
-            filters = self.filters(step.stages or (), scope)
+            # Later steps run once per item: they see the item only (see _PER_ITEM).
+            body = self.expression(step, ctx, scope if number == 0 else _PER_ITEM)
+            filters = self.filters(step.stages or ())
             parts.append(f"((lambda {ctx}: {body}), {filters})")
         return "(" + ", ".join(parts) + ",)"
 
-    def filters(self, stages: Iterable[Symbol], scope: dict[str, str]) -> str:
+    def filters(self, stages: Iterable[Symbol]) -> str:
         parts = []
         for stage in stages:
             if stage.type != "filter":
@@ -338,7 +346,7 @@ class _Compiler:
                 parts.append(repr(int(expr.value)))
             else:
                 ctx = self.module.fresh("c")
-                parts.append(f"(lambda {ctx}: {self.expression(expr, ctx, scope)})")
+                parts.append(f"(lambda {ctx}: {self.expression(expr, ctx, _PER_ITEM)})")
         return "(" + "".join(f"{part}, " for part in parts) + ")"
 
     def inline_path(self, steps: list[Symbol], ctx: str, otherwise: str) -> str:
@@ -438,6 +446,7 @@ class _Compiler:
             ]
             return f"array(({''.join(i + ', ' for i in items)}), {bool(node.consarray)})"
         if op == "{":
+            outer = _need(ctx)
             pairs = []
             keys = set()
             for key, value in node.lhs_object:
@@ -448,7 +457,7 @@ class _Compiler:
                 pairs.append(
                     f"({str(key.value)!r}, (lambda {inner}: {self.expression(value, inner, scope)}))"
                 )
-            return f"obj({ctx}, ({''.join(p + ', ' for p in pairs)}))"
+            return f"obj({outer}, ({''.join(p + ', ' for p in pairs)}))"
         raise Unsupported(f"unary {op}")
 
     def block(self, node: Symbol, ctx: str, scope: dict[str, str]) -> str:
@@ -484,6 +493,9 @@ class _Compiler:
         args = [self.expression(argument, ctx, scope) for argument in arguments]
         if any(argument.type == "lambda" for argument in arguments):
             raise Unsupported("function argument")
+        if not ctx and not args:
+            raise Unsupported("a call in a function body that would read the outer context")
+        ctx = ctx or scope[_OUTER]
         if name in ("now", "millis"):
             self.module.uses_time = True
             if name == "millis":
@@ -505,18 +517,38 @@ class _Compiler:
         lambda_node = arguments[1]
         if lambda_node.signature or lambda_node.thunk or lambda_node.predicate:
             raise Unsupported("function with a signature")
-        inner = dict(scope)
+        if len(lambda_node.arguments or ()) > 2:
+            raise Unsupported("a function reading the whole array per item")
+        outer = ctx or scope[_OUTER]
+        inner = {_OUTER: outer}
         params = []
         for argument in lambda_node.arguments or ():
             python_name = self.module.fresh("v_")
             inner[str(argument.value)] = python_name
             params.append(f"{python_name}=None")
-        body = self.expression(lambda_node.body, ctx, inner)
+        # The body runs once per item with the definition's context: it may read its
+        # parameters only, or the work would grow with the square of the array.
+        body = self.expression(lambda_node.body, "", inner)
         array = self.expression(arguments[0], ctx, scope)
         function = self.module.constant(rt.native(name))
         return _mangled(
-            f"call({function}, [{array}, lambda_(lambda {', '.join(params)}: {body})], {ctx})", tail
+            f"call({function}, [{array}, lambda_(lambda {', '.join(params)}: {body})], {outer})", tail
         )
+
+
+# Per-item scopes (path steps after the first, predicates, function bodies) see neither `$$`
+# nor variables bound outside them: otherwise each item could read the whole record again and
+# time or size would grow with the square of the input (`a.$$.a`), which only the
+# interpreter's budgets bound. In function bodies the context is hidden too (it is the
+# definition's, not the item's); `_OUTER` keeps it for the built-ins' signature checks.
+_PER_ITEM: dict[str, str] = {}
+_OUTER = "@outer"
+
+
+def _need(ctx: str) -> str:
+    if not ctx:
+        raise Unsupported("the outer context read in a function body")
+    return ctx
 
 
 def _mangled(code: str, tail: bool) -> str:
