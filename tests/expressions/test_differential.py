@@ -46,6 +46,9 @@ RECORDS: list[dict[str, Any]] = [
     {"id": "1", "variants": {"sku": "solo", "price": 3}, "tags": None, "title": None},
 ]
 
+# Left to the interpreter: per-item work would grow with the whole input.
+QUADRATIC = ["a.$$.a", "c[$$.a = 1]", "($all := f; f[$ in $all])", "$map(f, function($v) { $count(f) })"]
+
 EXPRESSIONS = [
     # paths: missing, null, empty and singleton arrays, nested arrays, mapping, indexes
     "a",
@@ -251,14 +254,7 @@ EXPRESSIONS = [
     "$reduce(f, function($x, $y) { $x + $y })",
     "($f := function($x) { $x }; $f(a))",
     # left to the interpreter because per-item work would grow with the whole input
-    *(
-        QUADRATIC := [
-            "a.$$.a",
-            "c[$$.a = 1]",
-            "($all := f; f[$ in $all])",
-            "$map(f, function($v) { $count(f) })",
-        ]
-    ),
+    *QUADRATIC,
     "$map(f, function($v, $i, $a) { $string($a) })",
     "$map(f, function($v) { $string() })",
 ]
