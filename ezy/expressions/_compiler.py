@@ -122,6 +122,7 @@ _RUNTIME_NAMES = (
     "f_trim",
     "f_number",
     "f_split",
+    "PREFIXED",
     "output",
     "PLAIN",
 )
@@ -146,18 +147,28 @@ def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], 
     the compiled code does not model; callers then use the interpreter for that record.
     """
     module = _Module()
-    lines = ["def fields(root):", "    if type(root) is not dict:", "        raise Deopt", "    out = {}"]
-    bodies = []
+    lines = ["def fields(root):", "    if type(root) is not dict:", "        raise Deopt"]
+    items = []
     for name, ast in sources:
-        bodies.append((name, module.top(ast)))
+        code = module.top(ast)
+        if not _plain_result(ast):
+            value = module.fresh("o")
+            code = f"{value} if type({value} := {code}) in PLAIN else output({value})"
+        items.append(f"{name!r}: {code}")
     if module.uses_time:
         lines.append("    ts = now_ms()")
-    for name, code in bodies:
-        lines.append(f"    v = {code}")
-        lines.append(f"    out[{name!r}] = v if type(v) in PLAIN else output(v)")
-    lines.append("    return out")
+    # One dict display: cheaper than a store per field.
+    lines.append("    return {" + ", ".join(items) + "}")
     function: Callable[[Any], dict[str, Any]] = module.build(lines, "fields")
     return function
+
+
+def _plain_result(ast: Symbol) -> bool:
+    """A call of $string, $trim, $number or $split: its value is a string, a finite number,
+    a plain list of strings or undefined, which the output step would leave as it is."""
+    if ast.type != "function" or ast.predicate or ast.procedure.type != "variable":
+        return False
+    return (str(ast.procedure.value), len(ast.arguments or ())) in rt.FAST
 
 
 def generate_expression(ast: Symbol) -> Callable[[Any], Any]:
@@ -505,9 +516,33 @@ class _Compiler:
             return f"now(ts, [{', '.join(args)}], {ctx})"
         fast = None if tail else rt.FAST.get((name, len(args)))
         if fast is not None:
-            return f"{fast}({', '.join(args)}, {ctx})"
+            return self.inline_call(name, arguments, args, ctx) or f"{fast}({', '.join(args)}, {ctx})"
         function = self.module.constant(rt.native(name))
         return _mangled(f"call({function}, [{', '.join(args)}], {ctx})", tail)
+
+    def inline_call(self, name: str, arguments: list[Symbol], args: list[str], ctx: str) -> str | None:
+        """The string case of the commonest calls without a call; the runtime's `f_*` has
+        the same test and handles every other type."""
+        value = self.module.fresh("t")
+        if name == "string":
+            return f"({value} if type({value} := {args[0]}) is str else f_string({value}, {ctx}))"
+        if name == "trim":
+            test = f"type({value} := {args[0]}) is str and {value}.isascii() and {value}.isprintable()"
+            return f"(' '.join({value}.split()) if {test} else f_trim({value}, {ctx}))"
+        if name == "number":
+            number, whole = self.module.fresh("n"), self.module.fresh("w")
+            test = (
+                f"type({value} := {args[0]}) is str and not {value}.startswith(PREFIXED)"
+                f" and ({number} := float({value})) - {number} == 0"
+            )
+            converted = f"({whole} if ({whole} := int({number})) == {number} else {number})"
+            return f"({converted} if {test} else f_number({value}, {ctx}))"
+        separator = arguments[-1]
+        if name == "split" and separator.type == "string" and separator.value and not separator.predicate:
+            sep = repr(separator.value)
+            test = f"type({value} := {args[0]}) is str"
+            return f"({value}.split({sep}, -1) if {test} else f_split({value}, {sep}, {ctx}))"
+        return None
 
     def higher_order(
         self, name: str, arguments: list[Symbol], ctx: str, scope: dict[str, str], tail: bool
