@@ -123,6 +123,7 @@ _RUNTIME_NAMES = (
     "f_number",
     "f_split",
     "PREFIXED",
+    "PLAIN_INT",
     "output",
     "PLAIN",
 )
@@ -155,6 +156,7 @@ def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], 
             value = module.fresh("o")
             code = f"{value} if type({value} := {code}) in PLAIN else output({value})"
         items.append(f"{name!r}: {code}")
+    lines += module.prelude
     if module.uses_time:
         lines.append("    ts = now_ms()")
     # One dict display: cheaper than a store per field.
@@ -175,7 +177,12 @@ def generate_expression(ast: Symbol) -> Callable[[Any], Any]:
     """One function for one expression; undefined is None. Raises `Unsupported`."""
     module = _Module()
     code = module.top(ast)
-    lines = ["def expression(root):", "    if type(root) is not dict:", "        raise Deopt"]
+    lines = [
+        "def expression(root):",
+        "    if type(root) is not dict:",
+        "        raise Deopt",
+        *module.prelude,
+    ]
     if module.uses_time:
         lines.append("    ts = now_ms()")
     lines += [f"    v = {code}", "    return v if type(v) in PLAIN else output(v)"]
@@ -191,6 +198,33 @@ class _Module:
         self.constants: dict[str, Any] = {}
         self.names = itertools.count()
         self.uses_time = False
+        self.prelude: list[str] = []
+        self.prefixes: dict[tuple[tuple[str, tuple[int, ...]], ...], str] = {}
+
+    def prefix(self, steps: list[Symbol]) -> str:
+        """A variable holding the object at the end of `steps` from the record (names and
+        literal indexes over objects and arrays), or MISSING when the walk meets anything
+        else; computed in the entry point's prelude."""
+        key = tuple(
+            (str(step.value), tuple(int(stage.expr.value) for stage in step.stages or ())) for step in steps
+        )
+        if key not in self.prefixes:
+            name = self.fresh("q")
+            lines = []
+            for number, (field, indexes) in enumerate(key):
+                if number == 0:
+                    lines.append(f"{name} = root.get({field!r})")
+                else:
+                    lines.append(f"{name} = {name}.get({field!r}) if type({name}) is dict else MISSING")
+                for index in indexes:
+                    length = f"len({name}) > {index}" if index >= 0 else f"len({name}) >= {-index}"
+                    lines.append(
+                        f"{name} = {name}[{index}] if type({name}) is list and {length} else MISSING"
+                    )
+            lines.append(f"{name} = {name} if type({name}) is dict else MISSING")
+            self.prelude += [f"    {line}" for line in lines]
+            self.prefixes[key] = name
+        return self.prefixes[key]
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}{next(self.names)}"
@@ -365,9 +399,16 @@ class _Compiler:
         end that is not null; any other case (null included) is the helper's to answer."""
         tests = []
         current = ctx
+        known_object = ctx == "root"  # the entry point has already checked the record
+        if ctx == "root" and len(steps) > 1:
+            # The record's prefixes (`variants[0]`) are walked once per record, not per field.
+            current = self.module.prefix(steps[:-1])
+            tests.append(f"{current} is not MISSING")
+            steps = steps[-1:]
         for step in steps:
-            if current != "root":  # the entry point has already checked the record
+            if not known_object:
                 tests.append(f"type({current}) is dict")
+            known_object = False
             value = self.module.fresh("t")
             tests.append(f"({value} := {current}.get({str(step.value)!r})) is not None")
             current = value
@@ -525,7 +566,12 @@ class _Compiler:
         the same test and handles every other type."""
         value = self.module.fresh("t")
         if name == "string":
-            return f"({value} if type({value} := {args[0]}) is str else f_string({value}, {ctx}))"
+            kind = self.module.fresh("k")
+            small = f"{kind} is int and -PLAIN_INT < {value} < PLAIN_INT"
+            return (
+                f"({value} if ({kind} := type({value} := {args[0]})) is str"
+                f" else str({value}) if {small} else f_string({value}, {ctx}))"
+            )
         if name == "trim":
             test = f"type({value} := {args[0]}) is str and {value}.isascii() and {value}.isprintable()"
             return f"(' '.join({value}.split()) if {test} else f_trim({value}, {ctx}))"

@@ -37,7 +37,7 @@ _comparison = Jsonata.evaluate_comparison_expression
 _includes = Jsonata.evaluate_includes_expression
 _concat = Jsonata.evaluate_string_concat
 # Integers below 10**15 print as themselves under $string (the interpreter's 15-digit rule).
-_PLAIN_INT = 10**15
+PLAIN_INT = 10**15
 
 Step = tuple[Callable[[Any], Any], tuple[Any, ...]]
 
@@ -241,7 +241,7 @@ def f_string(value: Any, context: Any) -> Any:
     kind = type(value)
     if kind is str:
         return value
-    if kind is int and -_PLAIN_INT < value < _PLAIN_INT:
+    if kind is int and -PLAIN_INT < value < PLAIN_INT:
         return str(value)
     return mangle(call(_STRING, [value], context))
 
