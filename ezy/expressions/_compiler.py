@@ -323,11 +323,15 @@ class _Compiler:
         elif kind == "variable":
             code = self.variable(node, ctx, scope)
         elif kind == "function":
-            code = self.function(node, ctx, scope)
+            # With predicates, `_eval` filters the call's raw result and applies the
+            # singleton rule after them only.
+            code = self.function(node, ctx, scope, raw=bool(node.predicate))
         elif kind == "lambda" and node.thunk and not node.arguments:
             # A tail call in a function body: the trampoline in `Jsonata.apply` returns the
             # callee's result as it is, without the singleton rule.
-            code = self.function(node.body, ctx, scope, tail=True)
+            if node.body.type != "function" or node.body.predicate:
+                raise Unsupported("tail call")
+            code = self.function(node.body, ctx, scope, raw=True)
         else:
             raise Unsupported(f"{kind} expressions")
         if node.predicate:
@@ -530,9 +534,8 @@ class _Compiler:
         return f"({', '.join(parts)},)[-1]"
 
     # -- function calls -----------------------------------------------------------------
-    def function(self, node: Symbol, ctx: str, scope: dict[str, str], tail: bool = False) -> str:
-        if node.type != "function" or node.predicate:
-            raise Unsupported(f"{node.type} in a tail call")
+    def function(self, node: Symbol, ctx: str, scope: dict[str, str], raw: bool = False) -> str:
+        """A call; `raw`: its result as the function returns it, without the singleton rule."""
         procedure = node.procedure
         name = str(procedure.value)
         if procedure.type != "variable" or procedure.predicate or name not in SAFE_FUNCTIONS:
@@ -541,7 +544,7 @@ class _Compiler:
         if any(argument.type == "operator" for argument in arguments):
             raise Unsupported("partial application")
         if name in _HIGHER_ORDER:
-            return self.higher_order(name, arguments, ctx, scope, tail)
+            return self.higher_order(name, arguments, ctx, scope, raw)
         args = [self.expression(argument, ctx, scope) for argument in arguments]
         if any(argument.type == "lambda" for argument in arguments):
             raise Unsupported("function argument")
@@ -555,11 +558,11 @@ class _Compiler:
                     raise Unsupported("$millis with arguments")
                 return "ts"
             return f"now(ts, [{', '.join(args)}], {ctx})"
-        fast = None if tail else rt.FAST.get((name, len(args)))
+        fast = None if raw else rt.FAST.get((name, len(args)))
         if fast is not None:
             return self.inline_call(name, arguments, args, ctx) or f"{fast}({', '.join(args)}, {ctx})"
         function = self.module.constant(rt.native(name))
-        return _mangled(f"call({function}, [{', '.join(args)}], {ctx})", tail)
+        return _mangled(f"call({function}, [{', '.join(args)}], {ctx})", raw)
 
     def inline_call(self, name: str, arguments: list[Symbol], args: list[str], ctx: str) -> str | None:
         """The string case of the commonest calls without a call; the runtime's `f_*` has
@@ -591,7 +594,7 @@ class _Compiler:
         return None
 
     def higher_order(
-        self, name: str, arguments: list[Symbol], ctx: str, scope: dict[str, str], tail: bool
+        self, name: str, arguments: list[Symbol], ctx: str, scope: dict[str, str], raw: bool
     ) -> str:
         if len(arguments) != 2 or arguments[1].type != "lambda":
             raise Unsupported(f"${name} without an inline function")
@@ -613,7 +616,7 @@ class _Compiler:
         array = self.expression(arguments[0], ctx, scope)
         function = self.module.constant(rt.native(name))
         return _mangled(
-            f"call({function}, [{array}, lambda_(lambda {', '.join(params)}: {body})], {outer})", tail
+            f"call({function}, [{array}, lambda_(lambda {', '.join(params)}: {body})], {outer})", raw
         )
 
 
@@ -632,8 +635,8 @@ def _need(ctx: str) -> str:
     return ctx
 
 
-def _mangled(code: str, tail: bool) -> str:
-    return code if tail else f"mangle({code})"
+def _mangled(code: str, raw: bool) -> str:
+    return code if raw else f"mangle({code})"
 
 
 def try_parse(source: str) -> Symbol | None:

@@ -244,6 +244,13 @@ EXPRESSIONS = [
     "$map(f, function($v) { $v > 1 ? $keys(g) : $string($v) })",
     "$map(c, function($v) { ($x := $v.d; $map($x, function($w) { $w })) })",
     "$map(f, function($v) { $string($v) })",
+    "$map(f, function($v) { [$v] })[0]",
+    "$map(c, function($v) { $v.d })[1]",
+    "$keys(g)[0]",
+    "$split(tags, ', ')[0]",
+    "$split(tags, ', ')[-1]",
+    "$string(a)[0]",
+    "$filter(f, function($v) { $v > 1 })[$ > 2]",
     # what stays with the interpreter (must still agree, through the fallback)
     "[1..3]",
     "$match(c, /a/)",
