@@ -13,11 +13,11 @@ filter predicates, `$` and `$$`, string/number/boolean/null literals, `+ - * / %
 <= > >= in`, `and`/`or`, `? :`, `&`, unary minus, object constructors with literal keys,
 array constructors, blocks whose statements bind variables (`$x := ...`, each name bound
 once), and calls of a fixed list of built-ins (`SAFE_FUNCTIONS`), `$map`/`$filter` taking
-an inline `function($v, $i, $a) {...}`.
+an inline `function($v, $i) {...}`.
 
 Left to the interpreter, whole expression (with the evaluation budgets it enforces):
 everything that can run away or is rare in mappings -- the range operator `..`, regex
-literals and every regex function (`$match`, `$replace`, `$split`/`$contains` with a
+literals and every regex function (`$match`, and `$replace`/`$split`/`$contains` with a
 regex), user-defined functions bound to names (the only way to recurse), `$pad`, `$eval`,
 `$reduce`, `$sort` and order-by, wildcards and descendants (`*`, `**`), parent `%`,
 positional and context bindings (`#$i`, `@$v`), grouping `{...}` after a path, `[]`
@@ -25,7 +25,8 @@ positional and context bindings (`#$i`, `@$v`), grouping `{...}` after a path, `
 `SAFE_FUNCTIONS`. Also left to it: whatever would make per-item work grow with the whole
 input -- `$$` or an outer variable inside a predicate, a later path step or a function body
 (`a.$$.a`, `a[$ in $all]`), a function body reading its context (`function($v) { a }`) or
-the whole array (a third parameter), or calling a built-in with no argument.
+the whole array (a third parameter), calling a built-in with no argument, and a `$join`
+separator or `$replace` pattern/replacement that is not a string literal.
 
 So the generated code has no recursion and no loop except over the record's own arrays, each
 item seeing only itself: its time and the size of what it builds are proportional to the
@@ -57,6 +58,7 @@ SAFE_FUNCTIONS = frozenset(
         "substringAfter",
         "split",
         "join",
+        "replace",
         "contains",
         "length",
         "round",
@@ -80,6 +82,9 @@ SAFE_FUNCTIONS = frozenset(
     }
 )
 _HIGHER_ORDER = frozenset({"map", "filter"})
+# Arguments that must be string literals: from the record, they would multiply two sizes
+# from the input (`$join(a, b)` repeats `b` between each of `a`'s items).
+_LITERAL_ARGUMENTS = {"join": (1,), "replace": (1, 2)}
 # Attributes that switch on interpreter machinery this compiler does not reproduce.
 _REFUSED_ATTRIBUTES = (
     "ancestor",
@@ -548,6 +553,9 @@ class _Compiler:
         args = [self.expression(argument, ctx, scope) for argument in arguments]
         if any(argument.type == "lambda" for argument in arguments):
             raise Unsupported("function argument")
+        for index in _LITERAL_ARGUMENTS.get(name, ()):
+            if index < len(arguments) and (arguments[index].type != "string" or arguments[index].predicate):
+                raise Unsupported(f"${name} with a computed argument {index + 1}")
         if not ctx and not args:
             raise Unsupported("a call in a function body that would read the outer context")
         ctx = ctx or scope[_OUTER]
