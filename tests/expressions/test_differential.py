@@ -453,6 +453,13 @@ def _expressions() -> st.SearchStrategy[str]:
         )
         call1 = st.builds(lambda f, x: f"{f}({x})", one, inner)
         call2 = st.builds(lambda f, x, y: f"{f}({x}, {y})", two, inner, inner)
+        literal_args = st.builds(
+            lambda f, x: f.format(x),
+            st.sampled_from(
+                ["$join({}, ', ')", "$replace({}, 'a', '-')", "$split({}, ', ')", "$contains({}, 'b')"]
+            ),
+            inner,
+        )
         condition = st.builds(lambda c, t, e: f"({c} ? {t} : {e})", inner, inner, inner)
         obj = st.builds(lambda x, y: f'{{"p": {x}, "q": {y}}}', inner, inner)
         arr = st.builds(lambda x, y: f"[{x}, {y}]", inner, inner)
@@ -465,7 +472,9 @@ def _expressions() -> st.SearchStrategy[str]:
         )
         block = st.builds(lambda x, y: f"($w := {x}; [$w, {y}])", inner, inner)
         negate = inner.map(lambda x: f"-({x})")
-        return st.one_of(binary, call1, call2, condition, obj, arr, predicate, mapped, block, negate)
+        return st.one_of(
+            binary, call1, call2, literal_args, condition, obj, arr, predicate, mapped, block, negate
+        )
 
     return st.recursive(leaf, extend, max_leaves=6)
 
