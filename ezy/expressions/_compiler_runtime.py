@@ -261,7 +261,10 @@ def f_number(value: Any, context: Any) -> Any:
         if number - number == 0:  # finite; NaN and infinities take the interpreter's route
             whole = int(number)
             return whole if whole == number else number
-    return mangle(call(_NUMBER, [value], context))
+    result = mangle(call(_NUMBER, [value], context))
+    if type(result) is float and result - result != 0:
+        raise Deopt  # NaN: the wrapper's error, raised by the interpreter's route
+    return result
 
 
 PREFIXED = ("0x", "0B", "0O")
