@@ -127,6 +127,8 @@ _RUNTIME_NAMES = (
     "f_trim",
     "f_number",
     "f_split",
+    "f_count",
+    "f_exists",
     "PREFIXED",
     "PLAIN_INT",
     "output",
@@ -171,8 +173,9 @@ def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], 
 
 
 def _plain_result(ast: Symbol) -> bool:
-    """A call of $string, $trim, $number or $split: its value is a string, a finite number,
-    a plain list of strings or undefined, which the output step would leave as it is."""
+    """A call of $string, $trim, $number, $split, $count or $exists: its value is a string,
+    a finite number, a boolean, a plain list of strings or undefined, which the output step
+    would leave as it is."""
     if ast.type != "function" or ast.predicate or ast.procedure.type != "variable":
         return False
     return (str(ast.procedure.value), len(ast.arguments or ())) in rt.FAST
@@ -586,6 +589,10 @@ class _Compiler:
         if name == "trim":
             test = f"type({value} := {args[0]}) is str and {value}.isascii() and {value}.isprintable()"
             return f"(' '.join({value}.split()) if {test} else f_trim({value}, {ctx}))"
+        if name == "count":
+            return f"(len({value}) if type({value} := {args[0]}) is list else f_count({value}, {ctx}))"
+        if name == "exists":
+            return f"({args[0]} is not None)"
         if name == "number":
             number, whole = self.module.fresh("n"), self.module.fresh("w")
             test = (

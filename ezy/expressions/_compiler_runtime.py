@@ -276,7 +276,27 @@ def f_split(value: Any, separator: Any, context: Any) -> Any:
     return mangle(call(_SPLIT, [value, separator], context))
 
 
-FAST = {("string", 1): "f_string", ("trim", 1): "f_trim", ("number", 1): "f_number", ("split", 2): "f_split"}
+_COUNT = native("count")
+
+
+def f_count(value: Any, context: Any) -> Any:
+    if type(value) is list:
+        return len(value)
+    return mangle(call(_COUNT, [value], context))
+
+
+def f_exists(value: Any, context: Any) -> bool:
+    return value is not None  # `<x:b>` accepts every value a compiled expression can produce
+
+
+FAST = {
+    ("string", 1): "f_string",
+    ("trim", 1): "f_trim",
+    ("number", 1): "f_number",
+    ("split", 2): "f_split",
+    ("count", 1): "f_count",
+    ("exists", 1): "f_exists",
+}
 
 
 def output(value: Any) -> Any:
