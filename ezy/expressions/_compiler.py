@@ -250,7 +250,11 @@ class _Module:
         source = "\n".join([*self.helpers, *lines]) + "\n"
         namespace: dict[str, Any] = {name: getattr(rt, name) for name in _RUNTIME_NAMES}
         namespace.update(self.constants)
-        exec(compile(source, "<jsonata-compiled>", "exec"), namespace)
+        try:
+            code = compile(source, "<jsonata-compiled>", "exec")
+        except (SyntaxError, RecursionError, MemoryError) as exc:  # too deep for Python's parser
+            raise Unsupported(f"generated code does not compile: {exc}") from None
+        exec(code, namespace)
         return namespace[entry]
 
 
@@ -592,7 +596,7 @@ class _Compiler:
         if name == "count":
             return f"(len({value}) if type({value} := {args[0]}) is list else f_count({value}, {ctx}))"
         if name == "exists":
-            return f"({args[0]} is not None)"
+            return f"(({value} := {args[0]}) is not None)"  # a name, never a literal, before `is`
         if name == "number":
             number, whole = self.module.fresh("n"), self.module.fresh("w")
             test = (

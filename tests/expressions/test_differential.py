@@ -233,6 +233,8 @@ EXPRESSIONS = [
     "$exists(a)",
     "$exists(x)",
     "$exists(a.b)",
+    "$exists(1)",
+    "$exists(null)",
     "$lookup(g, 'h')",
     "$lookup(c, 'd')",
     "$lookup(a, 'x')",
