@@ -383,7 +383,10 @@ class _Compiler:
     def plain_step(step: Symbol) -> bool:
         if step.type != "name" or any(getattr(step, a, None) for a in (*_REFUSED_ATTRIBUTES, "predicate")):
             return False
-        return all(stage.type == "filter" and stage.expr.type == "number" for stage in step.stages or ())
+        return all(
+            stage.type == "filter" and stage.expr.type == "number" and not stage.expr.predicate
+            for stage in step.stages or ()
+        )
 
     def steps(self, steps: list[Symbol], scope: dict[str, str]) -> str:
         parts = []
