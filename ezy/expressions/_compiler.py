@@ -129,7 +129,6 @@ _RUNTIME_NAMES = (
     "f_split",
     "f_count",
     "f_exists",
-    "PREFIXED",
     "PLAIN_INT",
     "output",
     "PLAIN",
@@ -602,10 +601,9 @@ class _Compiler:
             return f"(({value} := {args[0]}) is not None)"  # a name, never a literal, before `is`
         if name == "number":
             number, whole = self.module.fresh("n"), self.module.fresh("w")
-            test = (
-                f"type({value} := {args[0]}) is str and not {value}.startswith(PREFIXED)"
-                f" and ({number} := float({value})) - {number} == 0"
-            )
+            # float() refuses the interpreter's "0x"/"0B"/"0O" forms: the record then raises
+            # here and goes to the interpreter, which reads them.
+            test = f"type({value} := {args[0]}) is str and ({number} := float({value})) - {number} == 0"
             converted = f"({whole} if ({whole} := int({number})) == {number} else {number})"
             return f"({converted} if {test} else f_number({value}, {ctx}))"
         separator = arguments[-1]

@@ -256,7 +256,7 @@ def f_trim(value: Any, context: Any) -> Any:
 
 
 def f_number(value: Any, context: Any) -> Any:
-    if type(value) is str and not value.startswith(PREFIXED):
+    if type(value) is str and not value.startswith(_PREFIXED):
         number = float(value)
         if number - number == 0:  # finite; NaN and infinities take the interpreter's route
             whole = int(number)
@@ -267,7 +267,7 @@ def f_number(value: Any, context: Any) -> Any:
     return result
 
 
-PREFIXED = ("0x", "0B", "0O")
+_PREFIXED = ("0x", "0B", "0O")
 
 
 def f_split(value: Any, separator: Any, context: Any) -> Any:
