@@ -41,7 +41,7 @@ def interpreted(section: TransformSection) -> TransformStage:
     stage = TransformStage(section)
     stage.fields = [(name, JsonataExpression(source)) for name, source in FIELDS.items()]
     stage._evaluators = [(name, expression.evaluate) for name, expression in stage.fields]
-    stage._all_fields = None
+    stage._all_fields = lambda record: None  # no whole-mapping function: field by field
     return stage
 
 

@@ -147,14 +147,14 @@ def parse(source: str) -> Symbol:
     return jsonata.Jsonata(source).ast
 
 
-def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], dict[str, Any]]:
+def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], dict[str, Any] | None]:
     """One function computing every (name, ast) into a dict, in order; undefined is None.
 
-    Raises `Unsupported` if any expression is not compiled. The function raises on any record
-    the compiled code does not model; callers then use the interpreter for that record.
+    Raises `Unsupported` if any expression is not compiled. The function returns None for a
+    record the compiled code does not model; callers then evaluate it field by field.
     """
     module = _Module()
-    lines = ["def fields(root):", "    if type(root) is not dict:", "        raise Deopt"]
+    lines = ["def fields(root):", "  try:", "    if type(root) is not dict:", "        return None"]
     items = []
     for name, ast in sources:
         code = module.top(ast)
@@ -167,7 +167,8 @@ def generate_function(sources: Iterable[tuple[str, Symbol]]) -> Callable[[Any], 
         lines.append("    ts = now_ms()")
     # One dict display: cheaper than a store per field.
     lines.append("    return {" + ", ".join(items) + "}")
-    function: Callable[[Any], dict[str, Any]] = module.build(lines, "fields")
+    lines += ["  except Exception:", "    return None"]
+    function: Callable[[Any], dict[str, Any] | None] = module.build(lines, "fields")
     return function
 
 
@@ -192,7 +193,10 @@ def generate_expression(ast: Symbol) -> Callable[[Any], Any]:
     ]
     if module.uses_time:
         lines.append("    ts = now_ms()")
-    lines += [f"    v = {code}", "    return v if type(v) in PLAIN else output(v)"]
+    if _plain_result(ast):
+        lines.append(f"    return {code}")
+    else:
+        lines += [f"    v = {code}", "    return v if type(v) in PLAIN else output(v)"]
     function: Callable[[Any], Any] = module.build(lines, "expression")
     return function
 

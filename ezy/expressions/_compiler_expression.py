@@ -48,12 +48,12 @@ def _with_fallback(function: Callable[[Any], Any], interpret: Callable[[Any], An
     return evaluate
 
 
-def compile_fields(fields: Mapping[str, str]) -> Callable[[Any], dict[str, Any]] | None:
+def compile_fields(fields: Mapping[str, str]) -> Callable[[Any], dict[str, Any] | None] | None:
     """One function computing a whole `fields` object (undefined -> None), or None when some
     field is left to the interpreter or does not parse.
 
-    The function raises on any record it does not model: evaluate that record field by field
-    with `compile_expression`, which gives the per-field answers and errors.
+    The function returns None for a record it does not model: evaluate that record field by
+    field with `compile_expression`, which gives the per-field answers and errors.
     """
     try:
         return generate_function([(name, parse(source)) for name, source in fields.items()])

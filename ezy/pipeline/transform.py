@@ -27,8 +27,9 @@ class TransformStage:
         self._defaults = list(section.defaults.items())
         # Bound methods, looked up once per run rather than once per field and record.
         self._evaluators = [(n, e.evaluate) for n, e in self.fields or ()]
-        # All fields in one generated function when every one compiles (several times faster).
-        self._all_fields = compile_fields(section.fields) if section.fields else None
+        # All fields in one generated function when every one compiles (several times faster);
+        # it answers None for a record it leaves to the field-by-field loop.
+        self._all_fields = (compile_fields(section.fields) if section.fields else None) or _field_by_field
 
     def run(self, entries: list[Entry]) -> StageResult:
         result = StageResult(ok=[])
@@ -70,7 +71,7 @@ class TransformStage:
                 )
         if self.fields is None:
             out = dict(record) if self._defaults else record
-        elif (out := self._compiled_fields(record)) is None:
+        elif (out := self._all_fields(record)) is None:
             out = {}
             for name, evaluate in self._evaluators:
                 try:
@@ -84,14 +85,6 @@ class TransformStage:
                 out[name] = value
         return out
 
-    def _compiled_fields(self, record: Any) -> dict[str, Any] | None:
-        if self._all_fields is None:
-            return None
-        try:
-            return self._all_fields(record)
-        except Exception:  # a record it hands over: field by field, for the per-field errors
-            return None
-
     def evaluate_fields(self, record: Any) -> dict[str, dict[str, Any]]:
         """Each field's value (or error) on its own, for a preview."""
         details: dict[str, dict[str, Any]] = {}
@@ -102,6 +95,10 @@ class TransformStage:
                 value, error = None, str(exc)
             details[name] = {"value": value, "compiled": expression.compiled, "error": error}
         return details
+
+
+def _field_by_field(record: Any) -> None:
+    return None
 
 
 def _checked(value: Any) -> Any:
