@@ -13,6 +13,7 @@ import time
 from ezy.runs.recovery import reap_abandoned, reenqueue_stale_queued
 from ezy.runtime import Runtime
 from ezy.schedules.firing import fire_due
+from ezy.webhooks.pickup import drain_waiting
 from ezy.webhooks.receiver import requeue_accepted_deliveries
 
 log = logging.getLogger("ezy.scheduler")
@@ -39,6 +40,7 @@ async def run_scheduler(runtime: Runtime) -> None:
             fired = await fire_due()
             if fired:
                 log.info("fired %d schedule(s)", fired)
+            await drain_waiting()  # deliveries whose run the receiver could not queue
             if time.monotonic() - last_reap >= REAP_EVERY_SECONDS:
                 last_reap = time.monotonic()
                 await _recover()

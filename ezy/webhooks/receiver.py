@@ -1,4 +1,4 @@
-"""The webhook receiver: authenticate, store the delivery, then start the run that processes it.
+"""The webhook receiver: authenticate, store the delivery, answer; runs take stored deliveries later.
 
     receive(endpoint_id, body, headers) -> Received(provider, delivery_id, status)
       NotFound          unknown or malformed endpoint id                       (404)
@@ -6,29 +6,29 @@
       InvalidRequest    not JSON, or an over-long topic / id: nothing stored   (400)
       ValidationFailed  JSON that is neither an object nor an array of objects  (422)
 
-A delivery is one of: `accepted` (a run was started, or will be: see `requeue_accepted_deliveries`),
-`duplicate` (its external id was accepted before: stored, not processed), `skipped` (disabled endpoint,
-inactive instance, or a Shopify topic outside the endpoint's topics). The delivery row is committed
-before the run is started, so a Redis or worker crash after the answer loses nothing. The run reads its
-records from the delivery (`delivery_records`) and settles it when it ends (`settle_delivery`):
-`processed` or `failed`.
+A delivery is one of: `accepted` (a run will take it: see `pickup` and `batches`), `duplicate` (its
+external id was accepted before: stored, not processed), `skipped` (disabled endpoint, inactive
+instance, or a Shopify topic outside the endpoint's topics). The fast path: the endpoint, its
+instance's state, its secret and the caller's API key come from a short-lived cache (`cache`); the
+delivery is committed together with those of concurrent requests (`store`, group commit) before the
+answer; the run is asked for in the background (`pickup.notify`), so neither Redis nor a worker can
+hold up the answer, and the scheduler's sweep picks up what the background call could not queue.
 
 Dedup is race-free: the first delivery of an external id takes the unique `dedup_key`; a concurrent or
-later repeat fails that insert and is stored as `duplicate` without the key. Skipped deliveries do not
+later repeat does not get it and is stored as `duplicate` without the key. Skipped deliveries do not
 take the key: a repeat that arrives once the endpoint is enabled again is processed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-from tortoise.exceptions import IntegrityError
 
 from ezy import queue
 from ezy.errors import FieldError, InvalidRequest, NotFound, Unauthenticated, ValidationFailed
@@ -40,9 +40,11 @@ from ezy.runtime import current
 from ezy.scoping import parse_id
 from ezy.tenants.keys import authenticate
 from ezy.timefmt import utcnow
-from ezy.webhooks import signatures
+from ezy.webhooks import batches, pickup, signatures
+from ezy.webhooks.cache import TtlCache, new_cache
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
 from ezy.webhooks.service import stored_secret
+from ezy.webhooks.store import store
 
 log = logging.getLogger("ezy.webhooks")
 MAX_TOPIC, MAX_EXTERNAL_ID = 120, 200
@@ -58,44 +60,76 @@ class Received:
     status: str
 
 
+@dataclass(frozen=True)
+class _Endpoint:
+    row: WebhookEndpoint
+    instance_active: bool
+    secret: str
+
+
+_endpoints: TtlCache[_Endpoint] = new_cache()
+_keys: TtlCache[uuid.UUID] = new_cache()  # SHA-256 of a raw API key -> its tenant
+
+
 async def receive(endpoint_id: str, body: bytes, headers: Mapping[str, str]) -> Received:
     """`headers` are looked up by lower-case name (Starlette's `Headers`, or a lower-case dict)."""
+    received_at = utcnow()
     endpoint = await _endpoint(endpoint_id)
     await _authenticate(endpoint, body, headers)
-    payload = _parse(endpoint.provider, body)
-    if endpoint.provider == "shopify":
+    provider = endpoint.row.provider
+    payload = _parse(provider, body)
+    if provider == "shopify":
         topic, external_id = headers.get("x-shopify-topic"), headers.get("x-shopify-webhook-id")
     else:
         topic, external_id = None, headers.get("webhook-id")
     _check_length("X-Shopify-Topic", topic, MAX_TOPIC)
     _check_length("webhook id", external_id, MAX_EXTERNAL_ID)
-    delivery = await _store(endpoint, payload, topic, external_id or None)
+    delivery = await _store(endpoint, payload, topic, external_id or None, received_at)
     if delivery.status == "accepted":
-        await _start(endpoint, delivery)
-    return Received(endpoint.provider, delivery.id, delivery.status)
+        pickup.notify(endpoint.row.tenant_id, endpoint.row.instance_id)
+    return Received(provider, delivery.id, delivery.status)
 
 
-async def _endpoint(endpoint_id: str) -> WebhookEndpoint:
+async def _endpoint(endpoint_id: str) -> _Endpoint:
     parsed = parse_id(endpoint_id)
-    endpoint = await WebhookEndpoint.get_or_none(id=parsed) if parsed else None
-    if endpoint is None:
+    if parsed is None:
         raise NotFound("no such webhook endpoint")
-    return endpoint
+    cached = _endpoints.get(str(parsed))
+    if cached is not None:
+        return cached
+    row = await WebhookEndpoint.get_or_none(id=parsed)
+    if row is None:
+        raise NotFound("no such webhook endpoint")
+    instance = await Instance.get_or_none(id=row.instance_id, tenant_id=row.tenant_id)
+    found = _Endpoint(row, instance is not None and instance.status == "active", stored_secret(row))
+    _endpoints.put(str(parsed), found)
+    return found
 
 
-async def _authenticate(endpoint: WebhookEndpoint, body: bytes, headers: Mapping[str, str]) -> None:
+async def _tenant_of_key(raw: str) -> uuid.UUID | None:
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    tenant_id = _keys.get(digest)
+    if tenant_id is None:
+        ctx = await authenticate(raw)
+        if ctx is None:
+            return None
+        tenant_id = ctx.tenant_id
+        _keys.put(digest, tenant_id)
+    return tenant_id
+
+
+async def _authenticate(endpoint: _Endpoint, body: bytes, headers: Mapping[str, str]) -> None:
     try:
-        if endpoint.provider == "shopify":
-            signatures.verify_shopify(stored_secret(endpoint), body, headers.get("x-shopify-hmac-sha256"))
+        if endpoint.row.provider == "shopify":
+            signatures.verify_shopify(endpoint.secret, body, headers.get("x-shopify-hmac-sha256"))
             return
         scheme, _, key = headers.get("authorization", "").strip().partition(" ")
         if scheme.lower() == "apikey" and key.strip():
-            ctx = await authenticate(key.strip())
-            if ctx is None or ctx.tenant_id != endpoint.tenant_id:
+            if await _tenant_of_key(key.strip()) != endpoint.row.tenant_id:
                 raise Unauthenticated("the API key is unknown, expired, revoked or of another tenant")
             return
         signatures.verify_standard(
-            stored_secret(endpoint),
+            endpoint.secret,
             body,
             headers.get("webhook-id"),
             headers.get("webhook-timestamp"),
@@ -130,41 +164,40 @@ def _check_length(name: str, value: str | None, limit: int) -> None:
         raise InvalidRequest(f"the {name} is longer than {limit} characters")
 
 
-async def _skip_reason(endpoint: WebhookEndpoint, topic: str | None) -> str | None:
-    if not endpoint.enabled:
+def _skip_reason(endpoint: _Endpoint, topic: str | None) -> str | None:
+    row = endpoint.row
+    if not row.enabled:
         return "the endpoint is disabled"
-    instance = await Instance.get_or_none(id=endpoint.instance_id, tenant_id=endpoint.tenant_id)
-    if instance is None or instance.status != "active":
+    if not endpoint.instance_active:
         return "the instance is inactive"
-    if endpoint.provider == "shopify" and endpoint.topics and topic not in endpoint.topics:
+    if row.provider == "shopify" and row.topics and topic not in row.topics:
         return f"the topic {topic!r} is not subscribed" if topic else "no X-Shopify-Topic header"
     return None
 
 
 async def _store(
-    endpoint: WebhookEndpoint, payload: Any, topic: str | None, external_id: str | None
+    endpoint: _Endpoint, payload: Any, topic: str | None, external_id: str | None, received_at: datetime
 ) -> WebhookDelivery:
-    """Commits the delivery; an accepted one already carries the id its run will have."""
-    columns: dict[str, Any] = {"tenant_id": endpoint.tenant_id, "endpoint_id": endpoint.id, "topic": topic}
-    columns |= {"external_id": external_id, "payload": payload}
-    reason = await _skip_reason(endpoint, topic)
+    """Commits the delivery (with those of concurrent requests): accepted, duplicate or skipped."""
+    row = WebhookDelivery(
+        id=uuid.uuid4(),
+        tenant_id=endpoint.row.tenant_id,
+        endpoint_id=endpoint.row.id,
+        received_at=received_at,
+        topic=topic,
+        external_id=external_id,
+        payload=payload,
+    )
+    reason = _skip_reason(endpoint, topic)
     if reason is not None:
-        return await WebhookDelivery.create(**columns, status="skipped", error=f"skipped: {reason}")
-    dedup_key = f"{endpoint.id}:{external_id}" if external_id else None
-    try:
-        return await WebhookDelivery.create(
-            **columns, status="accepted", dedup_key=dedup_key, sync_log_id=uuid.uuid4()
-        )
-    except IntegrityError:
-        if dedup_key is None:
-            raise
-    first = await WebhookDelivery.get_or_none(dedup_key=dedup_key)
-    error = f"duplicate of delivery {first.id}" if first else "duplicate"
-    return await WebhookDelivery.create(**columns, status="duplicate", error=error)
+        row.status, row.error = "skipped", f"skipped: {reason}"
+    else:
+        row.status, row.dedup_key = "accepted", f"{endpoint.row.id}:{external_id}" if external_id else None
+    return await store(row)
 
 
 async def _start(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
-    """Starts the run; if Redis is down the delivery stays `accepted` and the sender still gets success."""
+    """Starts the one-delivery run of a delivery stored before micro-batches (it carries the run id)."""
     try:
         await start_run(
             endpoint.tenant_id,
@@ -179,7 +212,7 @@ async def _start(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
 
 
 async def delivery_records(run: SyncLog) -> list[Any]:
-    """The records a webhook run processes: its delivery's payload (an object is one record)."""
+    """The records of a one-delivery webhook run (from before micro-batches): its delivery's payload."""
     delivery = await WebhookDelivery.get_or_none(id=run.request.get("deliveryId"), tenant_id=run.tenant_id)
     if delivery is None:
         raise RunFailed("the webhook delivery of this run no longer exists")
@@ -189,6 +222,9 @@ async def delivery_records(run: SyncLog) -> list[Any]:
 
 async def settle_delivery(run: SyncLog, status: str, error: str | None) -> None:
     """A webhook run ended with `status`: its delivery becomes `processed` or `failed`."""
+    if batches.is_batch(run):
+        await batches.settle_unsettled(run, status, error)
+        return
     delivery_id = run.request.get("deliveryId")
     if run.trigger != "webhook" or not delivery_id:
         return
@@ -200,14 +236,17 @@ async def settle_delivery(run: SyncLog, status: str, error: str | None) -> None:
 
 
 async def requeue_accepted_deliveries(older_than: timedelta = STUCK_AFTER) -> int:
-    """Restarts deliveries left `accepted` (Redis down at arrival, or a lost job); returns how many.
+    """Restarts deliveries left `accepted` by a run that lost its job; returns how many.
+
+    Deliveries not yet taken by a run are `pickup.drain_waiting`'s.
 
     Safe to call from any number of schedulers: a run is created with the id the delivery carries (a
     second create fails), and arq does not enqueue a job id it already holds. A delivery whose run has
     ended but was not settled (a crash in between) is settled here.
     """
     cutoff = utcnow() - older_than
-    stuck = await WebhookDelivery.filter(status="accepted", received_at__lt=cutoff).limit(REQUEUE_BATCH)
+    left = WebhookDelivery.filter(status="accepted", received_at__lt=cutoff, sync_log_id__isnull=False)
+    stuck = await left.limit(REQUEUE_BATCH)
     count = 0
     for delivery in stuck:
         try:
@@ -220,11 +259,7 @@ async def requeue_accepted_deliveries(older_than: timedelta = STUCK_AFTER) -> in
 async def _requeue(delivery: WebhookDelivery) -> bool:
     run = await SyncLog.get_or_none(id=delivery.sync_log_id) if delivery.sync_log_id else None
     if run is None:
-        endpoint = await WebhookEndpoint.get(id=delivery.endpoint_id)
-        if delivery.sync_log_id is None:
-            delivery.sync_log_id = uuid.uuid4()
-            await delivery.save(update_fields=["sync_log_id"])
-        return await _start(endpoint, delivery)
+        return await _start(await WebhookEndpoint.get(id=delivery.endpoint_id), delivery)
     if run.status in TERMINAL:
         await settle_delivery(run, run.status, run.error)
         return False
