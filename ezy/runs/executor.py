@@ -100,7 +100,7 @@ async def execute(sync_log_id: str) -> Outcome:
         return await _run_locked(run, instance, lock)
     finally:
         await lock.release()
-        if batches.is_batch(run):  # after the release, so the next run does not wait for the lock
+        if run.trigger == "webhook":  # after the release, so the next run does not wait for the lock
             await pickup.after_run(run)
 
 

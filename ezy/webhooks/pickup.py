@@ -40,16 +40,19 @@ async def fail_waiting(endpoints: list[uuid.UUID], error: str) -> None:
     await waiting.update(status="failed", error=error)
 
 
-async def ensure_drain(tenant_id: uuid.UUID, instance_id: uuid.UUID) -> bool:
-    """Queues a webhook run for the instance unless one is queued already; True if it made one.
+async def ensure_drain(tenant_id: uuid.UUID, instance_id: uuid.UUID, *, sweep: bool = False) -> bool:
+    """Queues a webhook run for the instance unless one is queued or running; True if it made one.
 
-    A queued run takes every delivery committed before it starts, so one is enough; it is enqueued
-    again (a no-op while arq holds its job) in case Redis was down when it was made. Deliveries of
-    an instance no longer active fail (`fail_waiting`).
+    A queued run takes every delivery committed before it starts, and a running one looks for more
+    when it ends (`after_run`), so one is enough. The sweep also enqueues a queued run again (a
+    no-op while arq holds its job) in case Redis was down when it was made. Deliveries of an
+    instance no longer active fail (`fail_waiting`).
     """
-    queued = await SyncLog.filter(instance_id=instance_id, trigger="webhook", status="queued").first()
-    if queued is not None:
-        await queue.enqueue_run(current().pool, str(queued.id), str(queued.correlation_id))
+    active = SyncLog.filter(instance_id=instance_id, trigger="webhook", status__in=("queued", "running"))
+    pending = await active.order_by("created_at").first()
+    if pending is not None:
+        if sweep and pending.status == "queued":
+            await queue.enqueue_run(current().pool, str(pending.id), str(pending.correlation_id))
         return False
     ids = await endpoint_ids(instance_id)
     instance = await Instance.get_or_none(id=instance_id)
@@ -106,7 +109,8 @@ async def idle() -> None:
 
 
 async def after_run(run: SyncLog) -> None:
-    """A webhook run of the instance ended: deliveries that came meanwhile get the next run."""
+    """A webhook run of the instance ended (or went back to the queue): deliveries that came
+    meanwhile get the next run."""
     try:
         await ensure_drain(run.tenant_id, run.instance_id)
     except Exception as exc:
@@ -126,7 +130,7 @@ async def drain_waiting(older_than: timedelta = WAITING_AFTER) -> int:
     started = 0
     for instance_id, tenant_id in set(instances):
         try:
-            started += await ensure_drain(tenant_id, instance_id)
+            started += await ensure_drain(tenant_id, instance_id, sweep=True)
         except Exception as exc:  # one instance must not stop the others
             log.warning("could not queue a run for instance %s: %s", instance_id, type(exc).__name__)
     return started

@@ -44,7 +44,7 @@ from ezy.webhooks import batches, pickup, signatures
 from ezy.webhooks.cache import TtlCache, new_cache
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
 from ezy.webhooks.service import stored_secret
-from ezy.webhooks.store import store
+from ezy.webhooks.store import NewDelivery, store
 
 log = logging.getLogger("ezy.webhooks")
 MAX_TOPIC, MAX_EXTERNAL_ID = 120, 200
@@ -92,30 +92,26 @@ async def receive(endpoint_id: str, body: bytes, headers: Mapping[str, str]) -> 
 
 async def _endpoint(endpoint_id: str) -> _Endpoint:
     parsed = parse_id(endpoint_id)
-    if parsed is None:
+    found = await _endpoints.get_or_load(str(parsed), lambda: _load_endpoint(parsed)) if parsed else None
+    if found is None:
         raise NotFound("no such webhook endpoint")
-    cached = _endpoints.get(str(parsed))
-    if cached is not None:
-        return cached
-    row = await WebhookEndpoint.get_or_none(id=parsed)
-    if row is None:
-        raise NotFound("no such webhook endpoint")
-    instance = await Instance.get_or_none(id=row.instance_id, tenant_id=row.tenant_id)
-    found = _Endpoint(row, instance is not None and instance.status == "active", stored_secret(row))
-    _endpoints.put(str(parsed), found)
     return found
 
 
+async def _load_endpoint(endpoint_id: uuid.UUID) -> _Endpoint | None:
+    row = await WebhookEndpoint.get_or_none(id=endpoint_id)
+    if row is None:
+        return None
+    instance = await Instance.get_or_none(id=row.instance_id, tenant_id=row.tenant_id)
+    return _Endpoint(row, instance is not None and instance.status == "active", stored_secret(row))
+
+
 async def _tenant_of_key(raw: str) -> uuid.UUID | None:
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    tenant_id = _keys.get(digest)
-    if tenant_id is None:
+    async def load() -> uuid.UUID | None:
         ctx = await authenticate(raw)
-        if ctx is None:
-            return None
-        tenant_id = ctx.tenant_id
-        _keys.put(digest, tenant_id)
-    return tenant_id
+        return ctx.tenant_id if ctx is not None else None
+
+    return await _keys.get_or_load(hashlib.sha256(raw.encode()).hexdigest(), load)
 
 
 async def _authenticate(endpoint: _Endpoint, body: bytes, headers: Mapping[str, str]) -> None:
@@ -177,22 +173,23 @@ def _skip_reason(endpoint: _Endpoint, topic: str | None) -> str | None:
 
 async def _store(
     endpoint: _Endpoint, payload: Any, topic: str | None, external_id: str | None, received_at: datetime
-) -> WebhookDelivery:
+) -> NewDelivery:
     """Commits the delivery (with those of concurrent requests): accepted, duplicate or skipped."""
-    row = WebhookDelivery(
-        id=uuid.uuid4(),
-        tenant_id=endpoint.row.tenant_id,
-        endpoint_id=endpoint.row.id,
-        received_at=received_at,
-        topic=topic,
-        external_id=external_id,
-        payload=payload,
+    row = NewDelivery(
+        uuid.uuid4(),
+        endpoint.row.tenant_id,
+        endpoint.row.id,
+        received_at,
+        topic,
+        external_id,
+        payload,
+        "accepted",
     )
     reason = _skip_reason(endpoint, topic)
     if reason is not None:
         row.status, row.error = "skipped", f"skipped: {reason}"
-    else:
-        row.status, row.dedup_key = "accepted", f"{endpoint.row.id}:{external_id}" if external_id else None
+    elif external_id:
+        row.dedup_key = f"{endpoint.row.id}:{external_id}"
     return await store(row)
 
 
