@@ -3,7 +3,9 @@
     receive(endpoint_id, body, headers) -> Received(provider, delivery_id, status)
       NotFound          unknown or malformed endpoint id                       (404)
       Unauthenticated   bad or missing signature / key: nothing stored         (401)
-      InvalidRequest    not JSON, or an over-long topic / id: nothing stored   (400)
+      InvalidRequest    not JSON (or bad gzip), an over-long topic / id: nothing stored  (400)
+      PayloadTooLarge   a gzip body that inflates past EZY_MAX_BODY_BYTES         (413)
+      UnsupportedMediaType  a Content-Encoding other than gzip                     (415)
       ValidationFailed  JSON that is neither an object nor an array of objects  (422)
 
 A delivery is one of: `accepted` (a run will take it: see `pickup` and `batches`), `duplicate` (its
@@ -25,13 +27,22 @@ import hashlib
 import json
 import logging
 import uuid
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ezy import queue
-from ezy.errors import FieldError, InvalidRequest, NotFound, Unauthenticated, ValidationFailed
+from ezy.errors import (
+    FieldError,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from ezy.instances.models import Instance
 from ezy.pipeline.records import RunFailed
 from ezy.runs.models import SyncLog
@@ -75,6 +86,7 @@ async def receive(endpoint_id: str, body: bytes, headers: Mapping[str, str]) -> 
     """`headers` are looked up by lower-case name (Starlette's `Headers`, or a lower-case dict)."""
     received_at = utcnow()
     endpoint = await _endpoint(endpoint_id)
+    body = _decoded(body, headers.get("content-encoding"))
     await _authenticate(endpoint, body, headers)
     provider = endpoint.row.provider
     payload = _parse(provider, body)
@@ -153,6 +165,27 @@ def _parse(provider: str, body: bytes) -> Any:
         return payload
     expected = "an object or an array of objects" if provider == "generic" else "an object"
     raise ValidationFailed(f"the body must be {expected}", errors=[FieldError("", f"expected {expected}")])
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    """The body a sender compressed (`Content-Encoding: gzip`), bounded like any other body: signatures
+    are over the JSON as sent before compression."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise UnsupportedMediaType(f"unsupported Content-Encoding {encoding!r}: use gzip or none")
+    limit = current().settings.max_body_bytes
+    inflater = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        raise InvalidRequest("the body is not valid gzip") from None
+    if len(inflated) > limit:
+        raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
+    if not inflater.eof:
+        raise InvalidRequest("the gzip body is truncated")
+    return inflated
 
 
 def _check_length(name: str, value: str | None, limit: int) -> None:
