@@ -16,8 +16,9 @@ delivery is committed together with those of concurrent requests (`store`, group
 answer; the run is asked for in the background (`pickup.notify`), so neither Redis nor a worker can
 hold up the answer, and the scheduler's sweep picks up what the background call could not queue.
 
-Dedup is race-free: the first delivery of an external id takes the unique `dedup_key`; a concurrent or
-later repeat does not get it and is stored as `duplicate` without the key. Skipped deliveries do not
+Dedup is race-free: the first delivery of an external id (Shopify: of an `X-Shopify-Event-Id` and
+topic when the header is there, see `_dedup_key`) takes the unique `dedup_key`; a concurrent or later
+repeat does not get it and is stored as `duplicate` without the key. Skipped deliveries do not
 take the key: a repeat that arrives once the endpoint is enabled again is processed.
 """
 
@@ -90,13 +91,17 @@ async def receive(endpoint_id: str, body: bytes, headers: Mapping[str, str]) -> 
     await _authenticate(endpoint, body, headers)
     provider = endpoint.row.provider
     payload = _parse(provider, body)
+    event_id = None
     if provider == "shopify":
         topic, external_id = headers.get("x-shopify-topic"), headers.get("x-shopify-webhook-id")
+        event_id = headers.get("x-shopify-event-id") or None
     else:
         topic, external_id = None, headers.get("webhook-id")
     _check_length("X-Shopify-Topic", topic, MAX_TOPIC)
     _check_length("webhook id", external_id, MAX_EXTERNAL_ID)
-    delivery = await _store(endpoint, payload, topic, external_id or None, received_at)
+    _check_length("X-Shopify-Event-Id", event_id, MAX_EXTERNAL_ID)
+    dedup_key = _dedup_key(endpoint.row.id, topic, external_id or None, event_id)
+    delivery = await _store(endpoint, payload, topic, external_id or None, dedup_key, received_at)
     if delivery.status == "accepted":
         pickup.notify(endpoint.row.tenant_id, endpoint.row.instance_id)
     return Received(provider, delivery.id, delivery.status)
@@ -188,6 +193,18 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
     return inflated
 
 
+def _dedup_key(
+    endpoint_id: uuid.UUID, topic: str | None, external_id: str | None, event_id: str | None
+) -> str | None:
+    """Shopify sends one event again under a new `X-Shopify-Webhook-Id` (a second subscription, a
+    re-sent event) but always with its `X-Shopify-Event-Id`: when present, that (with the topic) is
+    the key, which also covers retries of one webhook id (they carry the same event id)."""
+    if event_id:
+        digest = hashlib.sha256(f"{topic or ''}\n{event_id}".encode()).hexdigest()
+        return f"{endpoint_id}:event:{digest}"
+    return f"{endpoint_id}:{external_id}" if external_id else None
+
+
 def _check_length(name: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
         raise InvalidRequest(f"the {name} is longer than {limit} characters")
@@ -205,7 +222,12 @@ def _skip_reason(endpoint: _Endpoint, topic: str | None) -> str | None:
 
 
 async def _store(
-    endpoint: _Endpoint, payload: Any, topic: str | None, external_id: str | None, received_at: datetime
+    endpoint: _Endpoint,
+    payload: Any,
+    topic: str | None,
+    external_id: str | None,
+    dedup_key: str | None,
+    received_at: datetime,
 ) -> NewDelivery:
     """Commits the delivery (with those of concurrent requests): accepted, duplicate or skipped."""
     row = NewDelivery(
@@ -221,8 +243,8 @@ async def _store(
     reason = _skip_reason(endpoint, topic)
     if reason is not None:
         row.status, row.error = "skipped", f"skipped: {reason}"
-    elif external_id:
-        row.dedup_key = f"{endpoint.row.id}:{external_id}"
+    else:
+        row.dedup_key = dedup_key
     return await store(row)
 
 
