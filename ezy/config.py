@@ -38,6 +38,8 @@ class Settings:
     rate_limit_per_key: str | None = "1200/minute"
     # A store pushing a burst of updates must not be throttled by default: 1,000 a second per endpoint.
     rate_limit_per_webhook_endpoint: str | None = "60000/minute"
+    # Days a settled webhook delivery keeps its body (ezy/webhooks/retention.py); 0 keeps them forever.
+    webhook_body_retention_days: int = 30
 
     @property
     def embedded_queue(self) -> bool:
@@ -69,5 +71,8 @@ class Settings:
             rate_limit_per_key=_rate_limit(env.get("EZY_RATE_LIMIT_PER_KEY"), cls.rate_limit_per_key),
             rate_limit_per_webhook_endpoint=_rate_limit(
                 env.get("EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT"), cls.rate_limit_per_webhook_endpoint
+            ),
+            webhook_body_retention_days=int(
+                env.get("EZY_WEBHOOK_BODY_RETENTION_DAYS") or cls.webhook_body_retention_days
             ),
         )

@@ -15,6 +15,7 @@ from ezy.runtime import Runtime
 from ezy.schedules.firing import fire_due
 from ezy.webhooks.pickup import drain_waiting
 from ezy.webhooks.receiver import requeue_accepted_deliveries
+from ezy.webhooks.retention import prune_bodies
 
 log = logging.getLogger("ezy.scheduler")
 TICK_SECONDS = 1.0
@@ -26,6 +27,7 @@ async def _recover() -> None:
     reaped = await reap_abandoned()
     requeued = await reenqueue_stale_queued()
     deliveries = await requeue_accepted_deliveries()
+    await prune_bodies()  # delivery bodies past their retention
     if reaped or requeued or deliveries:
         log.warning(
             "recovered %d abandoned run(s), %d lost job(s), %d stuck deliveries", reaped, requeued, deliveries
