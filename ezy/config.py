@@ -40,6 +40,8 @@ class Settings:
     rate_limit_per_webhook_endpoint: str | None = "60000/minute"
     # Days a settled webhook delivery keeps its body (ezy/webhooks/retention.py); 0 keeps them forever.
     webhook_body_retention_days: int = 30
+    # How long a webhook endpoint's replaced secret still verifies deliveries (a sender rotating).
+    webhook_previous_secret_seconds: int = 3600
 
     @property
     def embedded_queue(self) -> bool:
@@ -74,5 +76,8 @@ class Settings:
             ),
             webhook_body_retention_days=int(
                 env.get("EZY_WEBHOOK_BODY_RETENTION_DAYS") or cls.webhook_body_retention_days
+            ),
+            webhook_previous_secret_seconds=int(
+                env.get("EZY_WEBHOOK_PREVIOUS_SECRET_SECONDS") or cls.webhook_previous_secret_seconds
             ),
         )

@@ -20,6 +20,9 @@ class WebhookEndpoint(VersionedConfig):
     secret_encrypted = fields.TextField()
     topics: list = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
+    # The secret a PUT/PATCH replaced, still accepted until `previous_secret_valid_until`.
+    previous_secret_encrypted = fields.TextField(null=True)
+    previous_secret_valid_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "webhook_endpoints"

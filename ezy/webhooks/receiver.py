@@ -55,7 +55,7 @@ from ezy.timefmt import utcnow
 from ezy.webhooks import batches, pickup, signatures
 from ezy.webhooks.cache import TtlCache, new_cache
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
-from ezy.webhooks.service import stored_secret
+from ezy.webhooks.service import previous_secret, stored_secret
 from ezy.webhooks.store import NewDelivery, store
 
 log = logging.getLogger("ezy.webhooks")
@@ -77,6 +77,13 @@ class _Endpoint:
     row: WebhookEndpoint
     instance_active: bool
     secret: str
+    previous: tuple[str, datetime] | None  # a replaced secret and until when it still verifies
+
+    def secrets(self) -> list[str]:
+        """The secrets a signature may be made with now: the current one, then the previous one."""
+        if self.previous is None or self.previous[1] <= utcnow():
+            return [self.secret]
+        return [self.secret, self.previous[0]]
 
 
 _endpoints: TtlCache[_Endpoint] = new_cache()
@@ -120,7 +127,8 @@ async def _load_endpoint(endpoint_id: uuid.UUID) -> _Endpoint | None:
     if row is None:
         return None
     instance = await Instance.get_or_none(id=row.instance_id, tenant_id=row.tenant_id)
-    return _Endpoint(row, instance is not None and instance.status == "active", stored_secret(row))
+    active = instance is not None and instance.status == "active"
+    return _Endpoint(row, active, stored_secret(row), previous_secret(row))
 
 
 async def _tenant_of_key(raw: str) -> uuid.UUID | None:
@@ -132,24 +140,33 @@ async def _tenant_of_key(raw: str) -> uuid.UUID | None:
 
 
 async def _authenticate(endpoint: _Endpoint, body: bytes, headers: Mapping[str, str]) -> None:
-    try:
-        if endpoint.row.provider == "shopify":
-            signatures.verify_shopify(endpoint.secret, body, headers.get("x-shopify-hmac-sha256"))
+    scheme, _, key = headers.get("authorization", "").strip().partition(" ")
+    if endpoint.row.provider == "generic" and scheme.lower() == "apikey" and key.strip():
+        if await _tenant_of_key(key.strip()) != endpoint.row.tenant_id:
+            raise Unauthenticated("the API key is unknown, expired, revoked or of another tenant")
+        return
+    failure: signatures.InvalidSignature | None = None
+    for secret in endpoint.secrets():
+        try:
+            _verify(endpoint.row.provider, secret, body, headers)
             return
-        scheme, _, key = headers.get("authorization", "").strip().partition(" ")
-        if scheme.lower() == "apikey" and key.strip():
-            if await _tenant_of_key(key.strip()) != endpoint.row.tenant_id:
-                raise Unauthenticated("the API key is unknown, expired, revoked or of another tenant")
-            return
-        signatures.verify_standard(
-            endpoint.secret,
-            body,
-            headers.get("webhook-id"),
-            headers.get("webhook-timestamp"),
-            headers.get("webhook-signature"),
-        )
-    except signatures.InvalidSignature as exc:
-        raise Unauthenticated(exc.reason) from None
+        except signatures.InvalidSignature as exc:
+            failure = failure or exc  # the reason given is the current secret's
+    assert failure is not None
+    raise Unauthenticated(failure.reason) from None
+
+
+def _verify(provider: str, secret: str, body: bytes, headers: Mapping[str, str]) -> None:
+    if provider == "shopify":
+        signatures.verify_shopify(secret, body, headers.get("x-shopify-hmac-sha256"))
+        return
+    signatures.verify_standard(
+        secret,
+        body,
+        headers.get("webhook-id"),
+        headers.get("webhook-timestamp"),
+        headers.get("webhook-signature"),
+    )
 
 
 def _parse(provider: str, body: bytes) -> Any:

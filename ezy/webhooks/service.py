@@ -6,6 +6,9 @@ bytes (Standard Webhooks); a given generic secret must have that form (24 to 64 
 secret is Shopify's client secret: any non-empty string, so it must be given. On PUT/PATCH an omitted
 or null `secret` keeps the stored one; a new value replaces it (shown to nobody, the caller has it).
 
+A replaced secret keeps verifying deliveries for EZY_WEBHOOK_PREVIOUS_SECRET_SECONDS (default an
+hour) after the change, so a sender that rotates loses nothing signed in between (`previous_secret`).
+
 A delivery whose run failed some (or all) of its records says so (`failed`, or `processed` with an
 error) until replays resolve every one of them: it then becomes `processed`, without error, with
 `resolvedBySyncLogId` naming the replay that resolved the last (`settle_replayed_deliveries`).
@@ -19,6 +22,7 @@ import secrets as random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
@@ -116,6 +120,13 @@ def stored_secret(row: WebhookEndpoint) -> str:
     return str(_box().decrypt(row.secret_encrypted)["secret"])
 
 
+def previous_secret(row: WebhookEndpoint) -> tuple[str, datetime] | None:
+    """The secret a PUT/PATCH replaced and until when it still verifies, if any."""
+    if row.previous_secret_encrypted is None or row.previous_secret_valid_until is None:
+        return None
+    return str(_box().decrypt(row.previous_secret_encrypted)["secret"]), row.previous_secret_valid_until
+
+
 def _input(row: WebhookEndpoint) -> dict[str, Any]:
     return {
         "instanceId": str(row.instance_id),
@@ -165,7 +176,15 @@ async def _write(
     ctx: TenantContext, row: WebhookEndpoint, body: dict[str, Any], version: int
 ) -> WebhookEndpoint:
     values = await _parse(ctx, body, stored_secret(row))
-    updated = await update_versioned(WebhookEndpoint, ctx, row.id, version, _columns(values), label=LABEL)
+    columns = _columns(values)
+    if values["secret"] != stored_secret(row):
+        # Deliveries signed with the replaced secret keep verifying for a while (a sender rotating).
+        window = timedelta(seconds=current().settings.webhook_previous_secret_seconds)
+        columns |= {
+            "previous_secret_encrypted": row.secret_encrypted,
+            "previous_secret_valid_until": utcnow() + window,
+        }
+    updated = await update_versioned(WebhookEndpoint, ctx, row.id, version, columns, label=LABEL)
     invalidate()  # the receiver's cache (other API processes: within its TTL)
     return updated
 
