@@ -108,7 +108,7 @@ async def _take(run: SyncLog, endpoints: list[uuid.UUID]) -> list[WebhookDeliver
         # A retry of this run keeps the counts of the micro-batches it settled.
         run.request = {**run.request, "checkpointed": True}
         await SyncLog.filter(id=run.id).update(request=run.request)
-    return await mine
+    return await mine.filter(id__in=list(ids))  # by primary key
 
 
 async def _settle(run: SyncLog, batch: list[WebhookDelivery], failed: Counter[int]) -> None:
