@@ -56,6 +56,10 @@ class Settings:
     expression_max_string: int = 1_000_000
     expression_preview_timeout: float = 10.0
     expression_page_timeout: float = 60.0
+    # Days a settled webhook delivery keeps its body (ezy/webhooks/retention.py); 0 keeps them forever.
+    webhook_body_retention_days: int = 30
+    # How long a webhook endpoint's replaced secret still verifies deliveries (a sender rotating).
+    webhook_previous_secret_seconds: int = 3600
 
     @property
     def embedded_queue(self) -> bool:
@@ -110,4 +114,10 @@ class Settings:
                 name: type(getattr(cls, name))(env.get(f"EZY_{name.upper()}") or getattr(cls, name))
                 for name in _EXPRESSION_BUDGETS
             },
+            webhook_body_retention_days=int(
+                env.get("EZY_WEBHOOK_BODY_RETENTION_DAYS") or cls.webhook_body_retention_days
+            ),
+            webhook_previous_secret_seconds=int(
+                env.get("EZY_WEBHOOK_PREVIOUS_SECRET_SECONDS") or cls.webhook_previous_secret_seconds
+            ),
         )

@@ -22,7 +22,9 @@ from ezy.runs.recovery import STALE_QUEUED_AFTER, reap_abandoned, reenqueue_stal
 from ezy.runtime import Runtime, check_database
 from ezy.schedules.firing import fire_due
 from ezy.timefmt import utcnow
+from ezy.webhooks.pickup import drain_waiting
 from ezy.webhooks.receiver import requeue_accepted_deliveries
+from ezy.webhooks.retention import prune_bodies
 
 log = logging.getLogger("ezy.scheduler")
 TICK_SECONDS = 1.0
@@ -41,6 +43,7 @@ async def _recover(*, everything: bool = False) -> None:
     else:
         requeued = await reenqueue_stale_queued()
         deliveries = await requeue_accepted_deliveries()
+    await prune_bodies()  # delivery bodies past their retention
     if reaped or requeued or deliveries:
         log.warning(
             "recovered %d abandoned run(s), %d lost job(s), %d stuck deliveries", reaped, requeued, deliveries
@@ -71,6 +74,7 @@ async def run_scheduler(runtime: Runtime) -> None:
             fired = await fire_due()
             if fired:
                 log.info("fired %d schedule(s)", fired)
+            await drain_waiting()  # deliveries whose run the receiver could not queue
             if time.monotonic() - last_reap >= REAP_EVERY_SECONDS:
                 last_reap = time.monotonic()
                 await _recover()

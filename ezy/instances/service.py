@@ -29,6 +29,7 @@ from ezy.versioning import (
     integrity_conflict,
     update_versioned,
 )
+from ezy.webhooks.cache import invalidate as invalidate_webhook_cache
 from ezy.webhooks.models import WebhookEndpoint
 
 LABEL = "instance"
@@ -124,7 +125,9 @@ async def _set_status(ctx: TenantContext, id: object, status: str, expected_vers
     check_version(row, expected_version)
     if row.status == status:
         return row  # already there: nothing changes, so neither does the ETag
-    return await update_versioned(Instance, ctx, row.id, expected_version, {"status": status}, label=LABEL)
+    updated = await update_versioned(Instance, ctx, row.id, expected_version, {"status": status}, label=LABEL)
+    invalidate_webhook_cache()  # the receiver caches whether an endpoint's instance is active
+    return updated
 
 
 @audited("instance.delete", deleted)

@@ -110,13 +110,18 @@ def webhook_receiver(api: Api) -> None:
             body={"description": "Any JSON: an object, or an array of records."},
             any_media_type=True,
             public=True,
-            problems=(401, 429),
+            problems=(401, 413, 415, 429),
             # No key needed (a signature authenticates); a generic endpoint also takes its tenant's key.
             security=[{}, {"ApiKey": []}],
             description="Authenticated by the provider's signature (`401` when bad or missing, nothing "
             "stored), or, for `generic` only, by an `ApiKey` of the endpoint's tenant. The delivery is "
             "stored before the answer. Disabled endpoint, inactive instance, or a Shopify topic outside "
-            "`topics`: the usual success answer, and the delivery is recorded as `skipped`.",
+            "`topics`: the usual success answer, and the delivery is recorded as `skipped`. A body may be "
+            "sent with `Content-Encoding: gzip` (signed before compression; `413` when it inflates past "
+            "the body limit, `415` for other encodings). A repeated `webhook-id` (Shopify: "
+            "`X-Shopify-Event-Id` with the topic, else `X-Shopify-Webhook-Id`) is stored as `duplicate` "
+            "and not processed. Accepted deliveries are processed in micro-batched runs; each delivery "
+            "shows the run that took it (`syncLogId`) once one has.",
         ),
     )
 

@@ -19,13 +19,13 @@ from ezy.rest import (
 )
 
 ROUTE_GROUPS = [
+    webhook_receiver.routes,  # first: the busiest route is matched before the others are tried
     api_keys.routes,
     connection_profiles.routes,
     mapping_configurations.routes,
     instances.routes,
     schedules.routes,
     webhook_endpoints.routes,
-    webhook_receiver.routes,
     sync_events.routes,
     sync_logs.routes,
     dlq.routes,

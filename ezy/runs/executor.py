@@ -34,6 +34,7 @@ from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.service import TERMINAL
 from ezy.runtime import current
 from ezy.timefmt import utcnow
+from ezy.webhooks import batches, pickup
 from ezy.webhooks.receiver import delivery_records, settle_delivery
 
 log = logging.getLogger("ezy.runs")
@@ -99,6 +100,8 @@ async def execute(sync_log_id: str) -> Outcome:
         return await _run_locked(run, instance, lock)
     finally:
         await lock.release()
+        if run.trigger == "webhook":  # after the release, so the next run does not wait for the lock
+            await pickup.after_run(run)
 
 
 async def _overlapping(run: SyncLog) -> Outcome:
@@ -126,6 +129,8 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
         document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
         if run.trigger == "replay":
             await replay.run(run, target, document, journal, retry_policy(instance))
+        elif batches.is_batch(run):
+            await batches.run_batches(run, target, document, journal, retry_policy(instance))
         else:
             # A webhook run's records are its stored delivery; other runs read the source.
             records = await delivery_records(run) if run.trigger == "webhook" else None

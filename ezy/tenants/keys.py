@@ -28,6 +28,7 @@ from ezy.pagination import Page, PageRequest, paginate
 from ezy.scoping import get_scoped, scoped
 from ezy.tenants.models import ApiKey, Tenant
 from ezy.timefmt import rfc3339, utcnow
+from ezy.webhooks.cache import invalidate as invalidate_webhook_cache
 
 KEY_PREFIX = "ezy_"
 # `last_used_at` is written at most this often per key, so authentication is not a write per request.
@@ -126,6 +127,7 @@ async def revoke_key(ctx: TenantContext, key_id: object) -> ApiKey:
         key.revoked_at = utcnow()
         await key.save(update_fields=["revoked_at"])
     forget_key(key.id)
+    invalidate_webhook_cache()  # the webhook receiver caches keys for a few seconds
     return key
 
 
@@ -146,6 +148,7 @@ async def rotate_key(ctx: TenantContext, key_id: object, grace_period_seconds: i
     key.prefix, key.key_hash = prefix, _hash(raw)
     await key.save()
     forget_key(key.id)
+    invalidate_webhook_cache()
     return IssuedKey(key, raw)
 
 

@@ -20,6 +20,9 @@ class WebhookEndpoint(VersionedConfig):
     secret_encrypted = fields.TextField()
     topics: list = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
+    # The secret a PUT/PATCH replaced, still accepted until `previous_secret_valid_until`.
+    previous_secret_encrypted = fields.TextField(null=True)
+    previous_secret_valid_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "webhook_endpoints"
@@ -41,7 +44,7 @@ class WebhookDelivery(TenantOwned):
     dedup_key = fields.CharField(max_length=300, null=True, unique=True)
     status = fields.CharField(max_length=16, default="accepted")
     payload: object = fields.JSONField(null=True)
-    sync_log_id = fields.UUIDField(null=True)
+    sync_log_id = fields.UUIDField(null=True, db_index=True)  # the run that took it
     processed_at = fields.DatetimeField(null=True)
     error = fields.TextField(null=True)
     # Set when replays resolved every record its run had failed: the replay that resolved the last.

@@ -6,6 +6,9 @@ bytes (Standard Webhooks); a given generic secret must have that form (24 to 64 
 secret is Shopify's client secret: any non-empty string, so it must be given. On PUT/PATCH an omitted
 or null `secret` keeps the stored one; a new value replaces it (shown to nobody, the caller has it).
 
+A replaced secret keeps verifying deliveries for EZY_WEBHOOK_PREVIOUS_SECRET_SECONDS (default an
+hour) after the change, so a sender that rotates loses nothing signed in between (`previous_secret`).
+
 A delivery whose run failed some (or all) of its records says so (`failed`, or `processed` with an
 error) until replays resolve every one of them: it then becomes `processed`, without error, with
 `resolvedBySyncLogId` naming the replay that resolved the last (`settle_replayed_deliveries`).
@@ -19,6 +22,7 @@ import secrets as random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
@@ -36,6 +40,7 @@ from ezy.secretbox import SecretBox
 from ezy.timefmt import rfc3339, utcnow
 from ezy.validation import check_fields, optional_bool, optional_str, required_str
 from ezy.versioning import check_version, delete_versioned, integrity_conflict, update_versioned
+from ezy.webhooks.cache import invalidate
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 LABEL = "webhook endpoint"
@@ -115,6 +120,13 @@ def stored_secret(row: WebhookEndpoint) -> str:
     return str(_box().decrypt(row.secret_encrypted)["secret"])
 
 
+def previous_secret(row: WebhookEndpoint) -> tuple[str, datetime] | None:
+    """The secret a PUT/PATCH replaced and until when it still verifies, if any."""
+    if row.previous_secret_encrypted is None or row.previous_secret_valid_until is None:
+        return None
+    return str(_box().decrypt(row.previous_secret_encrypted)["secret"]), row.previous_secret_valid_until
+
+
 def _input(row: WebhookEndpoint) -> dict[str, Any]:
     return {
         "instanceId": str(row.instance_id),
@@ -129,6 +141,7 @@ async def create(ctx: TenantContext, body: dict[str, Any]) -> NewEndpoint:
     values = await _parse(ctx, body, None)
     with integrity_conflict("the instance was deleted meanwhile"):
         row = await WebhookEndpoint.create(tenant_id=ctx.tenant_id, **_columns(values))
+    invalidate()
     return NewEndpoint(row, values["secret"])
 
 
@@ -163,7 +176,17 @@ async def _write(
     ctx: TenantContext, row: WebhookEndpoint, body: dict[str, Any], version: int
 ) -> WebhookEndpoint:
     values = await _parse(ctx, body, stored_secret(row))
-    return await update_versioned(WebhookEndpoint, ctx, row.id, version, _columns(values), label=LABEL)
+    columns = _columns(values)
+    if values["secret"] != stored_secret(row):
+        # Deliveries signed with the replaced secret keep verifying for a while (a sender rotating).
+        window = timedelta(seconds=current().settings.webhook_previous_secret_seconds)
+        columns |= {
+            "previous_secret_encrypted": row.secret_encrypted,
+            "previous_secret_valid_until": utcnow() + window,
+        }
+    updated = await update_versioned(WebhookEndpoint, ctx, row.id, version, columns, label=LABEL)
+    invalidate()  # the receiver's cache (other API processes: within its TTL)
+    return updated
 
 
 @audited("webhookEndpoint.delete", deleted)
@@ -171,6 +194,7 @@ async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     row = await get(ctx, id)
     check_version(row, expected_version)
     await delete_versioned(WebhookEndpoint, ctx, row.id, expected_version, label=LABEL)
+    invalidate()
 
 
 DELIVERY_LIST_COLUMNS = (
@@ -205,6 +229,9 @@ async def settle_replayed_deliveries(replay: SyncLog, origin_log_ids: Iterable[u
     settled = 0
     origins = SyncLog.filter(id__in=list(origin_log_ids), tenant_id=replay.tenant_id, trigger="webhook")
     for run in await origins.filter(failed__gt=0):
+        if run.request.get("batch"):
+            settled += await _settle_replayed_batch(replay, run)
+            continue
         delivery = await WebhookDelivery.get_or_none(
             id=run.request.get("deliveryId"), tenant_id=run.tenant_id, status__in=("failed", "processed")
         )
@@ -219,6 +246,22 @@ async def settle_replayed_deliveries(replay: SyncLog, origin_log_ids: Iterable[u
             status="processed", error=None, processed_at=utcnow(), resolved_by_sync_log_id=replay.id
         )
     return settled
+
+
+async def _settle_replayed_batch(replay: SyncLog, run: SyncLog) -> int:
+    """A micro-batched run: its deliveries with failed records are settled together, once no dead
+    letter of the run is left unresolved (a dead letter does not say which delivery it came from)."""
+    if await DeadLetter.filter(sync_log_id=run.id).exclude(status="resolved").exists():
+        return 0
+    taken = await WebhookDelivery.filter(sync_log_id=run.id).values_list("payload", flat=True)
+    if run.total != sum(len(p) if isinstance(p, list) else 1 for p in taken):
+        return 0  # the run stopped before it saw every record: replays cannot tell
+    return await WebhookDelivery.filter(
+        sync_log_id=run.id,
+        status__in=("failed", "processed"),
+        error__isnull=False,
+        resolved_by_sync_log_id=None,
+    ).update(status="processed", error=None, processed_at=utcnow(), resolved_by_sync_log_id=replay.id)
 
 
 def delivery_view(row: WebhookDelivery) -> dict[str, Any]:

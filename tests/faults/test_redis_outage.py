@@ -142,15 +142,17 @@ async def test_a_redis_kill_during_a_burst_loses_nothing_and_runs_nothing_twice(
         deadline = time.monotonic() + 25
         while True:
             logs = await _all(client, "/sync-logs")
+            received = await _all(client, f"/webhook-endpoints/{endpoint['id']}/deliveries")
+            ran = {log["correlationId"] for log in logs}
             if (
-                logs
-                and all(log["status"] in TERMINAL for log in logs)
-                and len(logs) >= len(answers) - len(refused)
+                all(log["status"] in TERMINAL for log in logs)
+                and set(acknowledged) <= ran
+                and len(received) == len(deliveries)
+                and all(d["status"] in {"processed", "failed"} for d in received)
             ):
                 break
             assert time.monotonic() < deadline, sorted(log["status"] for log in logs)
             await asyncio.sleep(0.25)
-        received = await _all(client, f"/webhook-endpoints/{endpoint['id']}/deliveries")
 
     assert worker.poll() is None and scheduler.poll() is None, ezy.log("worker") + ezy.log("scheduler")
     by_correlation = {log["correlationId"]: log for log in logs}
@@ -158,11 +160,12 @@ async def test_a_redis_kill_during_a_burst_loses_nothing_and_runs_nothing_twice(
         run = by_correlation[correlation_id]
         assert run["status"] in {"succeeded", "partial"} and run["attempt"] == 1, run
         assert run["counts"]["total"] == RECORDS, run
-    webhook_runs = [log for log in logs if log["trigger"] == "webhook"]
-    assert len(received) == len(deliveries) == len(webhook_runs)
+    # Deliveries are drained in micro-batches: every one processed once, by a webhook run that counts it.
+    webhook_runs = {log["id"]: log for log in logs if log["trigger"] == "webhook"}
     assert sorted(d["status"] for d in received) == ["processed"] * len(deliveries)
-    assert all(run["counts"] == {"total": 1, "success": 1, "failed": 0, "skipped": 0} for run in webhook_runs)
-    assert {d["syncLogId"] for d in received} == {run["id"] for run in webhook_runs}
+    assert {d["syncLogId"] for d in received} <= set(webhook_runs)
+    assert sum(run["counts"]["total"] for run in webhook_runs.values()) == len(deliveries)
+    assert all(run["counts"]["failed"] == 0 for run in webhook_runs.values())
     worker_log = ezy.log("worker")
     assert "lost (" in worker_log and "is back after" in worker_log, worker_log
 

@@ -14,6 +14,7 @@ from ezy.instances.models import Instance
 from ezy.mappings.models import MappingConfiguration
 from ezy.queue import open_pool
 from ezy.runtime import Runtime
+from ezy.webhooks import pickup
 from workers.settings import build_worker
 
 # Products whose first variant costs more than 100 fail validation: a realistic partial run.
@@ -81,6 +82,7 @@ def drain(runtime: Runtime) -> Drain:
 
     async def run() -> None:
         assert runtime.redis_settings is not None
+        await pickup.idle()  # the runs of webhook deliveries just accepted are queued
         worker = build_worker(runtime, await open_pool(runtime.redis_settings), burst=True)
         try:
             # Bounded: a job held "in progress" by a dead worker would keep a burst worker polling.

@@ -1,0 +1,351 @@
+"""Webhook acceptance and processing on PostgreSQL + Redis (a fresh database, dropped after).
+
+    python -m bench.webhooks [--seconds 10] [--connections 128] [--deliveries 10000] [--duplicates 1000]
+
+1. Acceptance: one `ezy serve` process and a bare Starlette endpoint under the same uvicorn settings,
+   each driven from a second process on loopback with 1 KB generic deliveries (`Authorization: ApiKey`)
+   over `--connections` keep-alive connections: requests/s, p99, and the ratio to bare (wrk when it is
+   installed, else the bench's own asyncio driver). Then `ezy serve` at half its measured maximum,
+   at a fixed rate (latency measured from each request's scheduled time): p99.
+2. Processing: `--deliveries` deliveries of which `--duplicates` repeat an earlier `webhook-id`, spread
+   over `--instances` instances (runs of one instance are serial: it holds a lock), sent with no
+   worker running; then two `ezy worker` processes drain them into the sample sink: deliveries/s from
+   the first run's start to the last delivery settled, and the final counts (every non-duplicate
+   processed exactly once).
+
+The per-endpoint rate limit is turned off for the bench (`EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT=off`).
+Env: EZY_BENCH_POSTGRES_ADMIN (default postgres://postgres@127.0.0.1:5432), EZY_BENCH_REDIS_URL
+(default redis://127.0.0.1:6379/14, flushed at start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from bench._fresh import REDIS, fresh_runtime
+from bench.trigger import make_instances, pct
+from ezy.config import Settings
+from ezy.context import TenantContext
+from ezy.runs.models import SyncLog
+from ezy.runtime import Runtime
+from ezy.tenants.keys import create_tenant
+from ezy.webhooks import service as endpoints
+from ezy.webhooks.models import WebhookDelivery
+
+
+def body_of(i: int) -> bytes:
+    """A ~1 KB generic delivery: one product record."""
+    record = {"id": i, "title": f"product {i}", "body_html": "x" * 900, "vendor": "bench"}
+    return json.dumps(record).encode()
+
+
+# --- the bare endpoint --------------------------------------------------------------------------
+
+
+def bare_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def receive(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"messageId": str(uuid.uuid4())}, status_code=202)
+
+    return Starlette(routes=[Route("/api/v1/webhooks/{endpointId}", receive, methods=["POST"])])
+
+
+def serve_bare(port: int) -> None:
+    import uvicorn
+
+    # The same settings as `ezy serve` (ezy/server.py).
+    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_config=None, lifespan="on")
+
+
+# --- the driver (a second process) ---------------------------------------------------------------
+
+
+def _request(path: str, headers: dict[str, str], body: bytes) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    match = re.search(rb"(?i)content-length:\s*(\d+)", head)
+    if match:
+        await reader.readexactly(int(match.group(1)))
+    return status
+
+
+async def _drive(
+    port: int, path: str, headers: dict[str, str], conns: int, seconds: float, rate: float
+) -> dict:
+    """Closed loop (`rate` 0: each connection sends as soon as it has its answer) or a fixed total rate."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    ids = iter(range(10**9))
+    deadline = time.perf_counter() + seconds
+
+    async def connection(n: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        interval = conns / rate if rate else 0.0
+        due = time.perf_counter() + (n * interval / conns if rate else 0.0)
+        while True:
+            if rate:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            started = due if rate else time.perf_counter()
+            if started >= deadline:
+                break
+            writer.write(_request(path, headers, body_of(next(ids))))
+            status = await _read_response(reader)
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            due += interval
+        writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(connection(n) for n in range(conns)))
+    elapsed = time.perf_counter() - began
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pct(latencies, 0.5),
+        "p99": pct(latencies, 0.99),
+        "statuses": {str(k): v for k, v in statuses.items()},
+    }
+
+
+def _wrk(port: int, path: str, headers: dict[str, str], conns: int, seconds: float) -> dict:
+    script = "wrk.method = 'POST'\n" + f"wrk.body = {json.dumps(body_of(1).decode())}\n"
+    script += "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    cmd = ["wrk", "-t2", f"-c{conns}", f"-d{int(seconds)}s", "--timeout", "10s", "--latency", "-s", f.name]
+    out = subprocess.run([*cmd, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+    os.unlink(f.name)
+
+    def ms(label: str) -> float:
+        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
+        assert match, out
+        return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    assert rps, out
+    return {
+        "rps": float(rps.group(1)),
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1).strip() if errors else "none",
+    }
+
+
+def drive(port: int, path: str, headers: dict[str, str], conns: int, seconds: float, rate: float = 0) -> dict:
+    """Runs the load from a separate process: wrk for the closed loop when installed, else ours."""
+    if not rate and shutil.which("wrk"):
+        return _wrk(port, path, headers, conns, seconds)
+    args = json.dumps([port, path, headers, conns, seconds, rate])
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.webhooks", "--drive", args], capture_output=True, text=True
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# --- the processes under test --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EZY_DATABASE_URL": settings.database_url,
+        "EZY_REDIS_URL": REDIS,
+        "EZY_SECRET_KEY": settings.secret_key or "",
+        "EZY_LOG_LEVEL": "WARNING",
+        "EZY_ALLOW_PRIVATE_NETWORKS": "true",
+        "EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT": "off",
+        **extra,
+    }
+
+
+@contextmanager
+def process(
+    cmd: list[str], env: dict[str, str] | None, port: int | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        if port is not None:
+            deadline = time.monotonic() + 30
+            while True:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def ezy(
+    settings: Settings, role: str, port: int | None = None
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    env = env_for(settings, EZY_PORT=str(port or 0))
+    return process([sys.executable, "-m", "ezy.cli", role], env, port)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def measured(server: subprocess.Popen[bytes], run: Callable[[], dict], seconds: float) -> dict:
+    before = cpu_seconds(server.pid)
+    result = run()
+    result["cpu_ms"] = (cpu_seconds(server.pid) - before) * 1000 / max(1.0, result["rps"] * seconds)
+    return result
+
+
+async def acceptance(settings: Settings, endpoint_id: uuid.UUID, key: str, args: argparse.Namespace) -> None:
+    path = f"/api/v1/webhooks/{endpoint_id}"
+    headers = {"Content-Type": "application/json", "Authorization": f"ApiKey {key}"}
+    conns, seconds = args.connections, args.seconds
+    port = free_port()
+    with ezy(settings, "serve", port) as server:
+        drive(port, path, headers, conns, 2)  # warm-up
+        full = measured(server, lambda: drive(port, path, headers, conns, seconds), seconds)
+        half = drive(port, path, headers, conns, seconds, rate=full["rps"] / 2)
+    port = free_port()
+    with process([sys.executable, "-m", "bench.webhooks", "--serve-bare", str(port)], None, port) as server:
+        drive(port, path, headers, conns, 2)
+        bare = measured(server, lambda: drive(port, path, headers, conns, seconds), seconds)
+        bare_half = drive(port, path, headers, conns, seconds, rate=full["rps"] / 2)
+    tool = "wrk" if shutil.which("wrk") else "asyncio driver"
+    print(f"acceptance: 1 KB generic deliveries, ApiKey auth, {conns} connections, {seconds:.0f} s ({tool})")
+    print("                                  req/s      p50 ms    p99 ms")
+    rows = [("bare Starlette endpoint", bare), ("ezy serve", full), ("ezy serve at half (fixed)", half)]
+    rows.append(("bare at that rate (fixed)", bare_half))  # the latency floor of machine and driver
+    for label, row in rows:
+        print(f"  {label:<28}{row['rps']:8.0f}  {row['p50']:9.1f} {row['p99']:9.1f}")
+    print(f"  ratio to bare {full['rps'] / bare['rps']:.3f}x (target >= 0.3x); p99 at half (target < 50 ms)")
+    print(f"  errors at max: {full.get('non2xx', 0)} non-2xx, socket errors {full.get('socket_errors')}")
+    # CPU time of the server process per answer: what a busy machine does not distort.
+    cpu = f"bare {bare['cpu_ms']:.3f} ms, ezy {full['cpu_ms']:.3f} ms"
+    print(f"  server CPU per request: {cpu} (PostgreSQL's apart)")
+    print(f"  answers at half: {half['statuses']}")
+
+
+async def processing(
+    settings: Settings, endpoint_ids: list[uuid.UUID], key: str, args: argparse.Namespace
+) -> None:
+    n, dups, port = args.deliveries, args.duplicates, free_port()
+    # Ids 0..n-dups-1, then `dups` repeats of earlier ids: exactly n - dups distinct deliveries. A
+    # delivery goes to endpoint `i % len(endpoint_ids)` (so does its repeat: dedup is per endpoint).
+    sends = [i for i in range(n - dups)] + [i for i in range(dups)]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in sends:
+        queue.put_nowait(i)
+    headers = {"Content-Type": "application/json", "Authorization": f"ApiKey {key}"}
+
+    async def sender() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            i = queue.get_nowait()
+            path = f"/api/v1/webhooks/{endpoint_ids[i % len(endpoint_ids)]}"
+            writer.write(_request(path, {**headers, "webhook-id": f"bench-{i}"}, body_of(i)))
+            assert await _read_response(reader) in (200, 202)
+        writer.close()
+
+    with ezy(settings, "serve", port):
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(32)))
+        send_s = time.perf_counter() - started
+    ours = WebhookDelivery.filter(endpoint_id__in=endpoint_ids)
+    received = await ours.count()
+    started = time.perf_counter()
+    deadline = time.monotonic() + args.timeout
+    with ezy(settings, "worker"), ezy(settings, "worker"):
+        while time.monotonic() < deadline:
+            if not await ours.filter(status="accepted").exists():
+                break
+            await asyncio.sleep(0.05)
+        wall_s = time.perf_counter() - started
+    counts: dict[str, int] = {}
+    for status in await ours.values_list("status", flat=True):
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    # From the first run's start to the last delivery settled: the workers' start-up is left out.
+    runs = SyncLog.filter(trigger="webhook", started_at__isnull=False)
+    first = await runs.order_by("started_at").first()
+    last = await ours.filter(processed_at__isnull=False).order_by("-processed_at").first()
+    settled = counts.get("processed", 0) + counts.get("failed", 0)
+    assert first and first.started_at and last and last.processed_at
+    drain_s = (last.processed_at - first.started_at).total_seconds()
+    print(
+        f"processing: {n} deliveries ({dups} repeat an earlier webhook-id) to {len(endpoint_ids)} "
+        "instances, two workers, sample sink"
+    )
+    print(f"  sent in {send_s:.1f} s ({received} stored); drained in {wall_s:.1f} s with worker start-up")
+    print(f"  {settled / drain_s:.0f} deliveries/s from the first run's start to the last settled")
+    print(f"  runs {await runs.count()}; counts {counts}")
+    print(f"  exactly {n - dups} processed: {'yes' if counts.get('processed') == n - dups else 'NO'}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    runtime: Runtime
+    async with fresh_runtime() as runtime:
+        tenant, issued = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
+        (instance,) = await make_instances(tenant.id, 1)
+        ctx = TenantContext(tenant.id)
+        made = await endpoints.create(ctx, {"instanceId": str(instance.id), "provider": "generic"})
+        if not args.skip_acceptance:
+            await acceptance(runtime.settings, made.endpoint.id, issued.secret, args)
+        if args.deliveries:
+            tenant, issued = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
+            ctx, ids = TenantContext(tenant.id), []
+            for other in await make_instances(tenant.id, args.instances):
+                made = await endpoints.create(ctx, {"instanceId": str(other.id), "provider": "generic"})
+                ids.append(made.endpoint.id)
+            await processing(runtime.settings, ids, issued.secret, args)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--drive":
+        print(json.dumps(asyncio.run(_drive(*json.loads(sys.argv[2])))))
+    else:
+        parser = argparse.ArgumentParser(
+            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        parser.add_argument("--seconds", type=float, default=10)
+        parser.add_argument("--connections", type=int, default=128)
+        parser.add_argument("--deliveries", type=int, default=10000)
+        parser.add_argument("--duplicates", type=int, default=1000)
+        parser.add_argument("--instances", type=int, default=4, help="deliveries spread over these")
+        parser.add_argument("--timeout", type=float, default=600, help="give up draining after this")
+        parser.add_argument("--skip-acceptance", action="store_true")
+        asyncio.run(main(parser.parse_args()))

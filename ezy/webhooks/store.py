@@ -1,0 +1,126 @@
+"""Group commit of deliveries: the rows of concurrent requests are written together.
+
+A request hands its row to `store` and waits. When no write is in flight the row is written at once;
+rows that arrive meanwhile are written together by the next write, as soon as the current one ends
+(no timer: a lone request waits for nothing but its own INSERT). On PostgreSQL a write is one
+`INSERT ... SELECT FROM unnest(...) ON CONFLICT (dedup_key) DO NOTHING RETURNING id` (one prepared
+statement whatever the batch size; the ORM's model instances cost more CPU than the rest of the
+request); elsewhere (SQLite) it is the ORM's bulk insert plus a SELECT. Rows whose `dedup_key` was
+taken (by an earlier delivery or one in the same batch) are then stored as `duplicate`, without the
+key (one more statement, only when there are repeats). The caller gets its row back as stored
+(`accepted` or `duplicate`) once it is committed: the answer is sent only for what is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+import weakref
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, cast
+
+from tortoise import connections
+
+from ezy.webhooks.models import WebhookDelivery
+
+MAX_ROWS_PER_WRITE = 500
+
+
+@dataclass(slots=True)
+class NewDelivery:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    received_at: datetime
+    topic: str | None
+    external_id: str | None
+    payload: Any
+    status: str
+    dedup_key: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Writer:
+    waiting: list[tuple[NewDelivery, asyncio.Future[None]]] = field(default_factory=list)
+    busy: bool = False
+
+
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer] = weakref.WeakKeyDictionary()
+_tasks: set[asyncio.Task[None]] = set()  # strong references: a pending task is not collected
+
+
+async def store(row: NewDelivery) -> NewDelivery:
+    """Commits `row` with whatever other rows are waiting; its `status` says how it was stored."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.setdefault(loop, _Writer())
+    done: asyncio.Future[None] = loop.create_future()
+    writer.waiting.append((row, done))
+    if not writer.busy:
+        writer.busy = True
+        _tasks.add(task := loop.create_task(_drain(writer)))
+        task.add_done_callback(_tasks.discard)
+    # Shielded: a client that disconnects does not cancel the write the others share.
+    await asyncio.shield(done)
+    return row
+
+
+async def _drain(writer: _Writer) -> None:
+    try:
+        while writer.waiting:
+            batch = writer.waiting[:MAX_ROWS_PER_WRITE]
+            del writer.waiting[:MAX_ROWS_PER_WRITE]
+            try:
+                await _write([row for row, _ in batch])
+            except Exception as exc:  # every request of the batch answers with the failure
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+    finally:
+        writer.busy = False
+
+
+async def _write(rows: list[NewDelivery]) -> None:
+    """Inserts the rows; those whose dedup key was taken become duplicates (and are inserted so)."""
+    postgres = connections.get("default").capabilities.dialect == "postgres"
+    inserted = await (_insert_postgres(rows) if postgres else _insert_orm(rows))
+    repeats = [row for row in rows if row.id not in inserted]
+    if not repeats:
+        return
+    keys = list({row.dedup_key for row in repeats if row.dedup_key is not None})
+    owners = dict(await WebhookDelivery.filter(dedup_key__in=keys).values_list("dedup_key", "id"))
+    for row in repeats:
+        first = owners.get(row.dedup_key)
+        row.status, row.dedup_key = "duplicate", None
+        row.error = f"duplicate of delivery {first}" if first else "duplicate"
+    await (_insert_postgres(repeats) if postgres else _insert_orm(repeats))
+
+
+_COLUMNS = [f.name for f in fields(NewDelivery)]
+_PG_TYPES = ["uuid", "uuid", "uuid", "timestamptz", "text", "text", "jsonb", "text", "text", "text"]
+# In a CTE: Tortoise's `execute_query` drops the rows of a statement that starts with INSERT.
+_PG_INSERT = (
+    f'WITH inserted AS (INSERT INTO "webhook_deliveries" ({", ".join(_COLUMNS)}, created_at) '
+    f"SELECT *, now() FROM unnest({', '.join(f'${i + 1}::{t}[]' for i, t in enumerate(_PG_TYPES))}) "
+    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id) SELECT id FROM inserted"
+)
+
+
+async def _insert_postgres(rows: list[NewDelivery]) -> set[uuid.UUID]:
+    columns: list[list[Any]] = [[getattr(row, name) for row in rows] for name in _COLUMNS]
+    columns[_COLUMNS.index("payload")] = [json.dumps(row.payload) for row in rows]
+    _, returned = await connections.get("default").execute_query(_PG_INSERT, columns)
+    return {record["id"] for record in returned}
+
+
+async def _insert_orm(rows: list[NewDelivery]) -> set[uuid.UUID]:
+    models = [WebhookDelivery(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows]
+    await WebhookDelivery.bulk_create(models, ignore_conflicts=True)
+    ids = [row.id for row in rows]
+    return set(cast(list[uuid.UUID], await WebhookDelivery.filter(id__in=ids).values_list("id", flat=True)))
