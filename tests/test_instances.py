@@ -133,3 +133,35 @@ async def test_duplicate_names_are_409(client: httpx.AsyncClient, tenant: TestTe
     row = await r.make_instance(client, tenant)
     body = await r.instance_body(client, tenant, name=row["name"])
     assert (await client.post(URL, json=body, headers=tenant.headers)).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"maxRetries": "x"}, id="string"),
+        pytest.param({"maxRetries": 1.5}, id="fraction-for-an-integer"),
+        pytest.param({"batchRetries": 10**9}, id="huge"),
+        pytest.param({"batchRetries": 0}, id="below-one-try"),
+        pytest.param({"retryBackoffSeconds": -1}, id="negative"),
+        pytest.param({"batchRetryDelaySeconds": True}, id="boolean"),
+    ],
+)
+async def test_run_options_are_checked_at_their_pointer(
+    client: httpx.AsyncClient, tenant: TestTenant, options: dict[str, object]
+) -> None:
+    body = await r.instance_body(client, tenant) | {"options": options}
+    answer = await client.post(URL, json=body, headers=tenant.headers)
+    assert answer.status_code == 422, answer.text
+    assert r.pointers(answer) == [f"/options/{next(iter(options))}"]
+
+
+async def test_every_bad_run_option_is_reported_and_unknown_keys_are_kept(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = await r.instance_body(client, tenant)
+    bad = body | {"options": {"maxRetries": -1, "retryBackoffSeconds": "soon", "note": "kept"}}
+    answer = await client.post(URL, json=bad, headers=tenant.headers)
+    assert sorted(r.pointers(answer)) == ["/options/maxRetries", "/options/retryBackoffSeconds"]
+    good = body | {"options": {"maxRetries": 0, "retryBackoffSeconds": 2.5, "note": "kept"}}
+    row = await r.post(client, tenant, "/instances", good)
+    assert row["options"] == good["options"]

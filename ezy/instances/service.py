@@ -14,6 +14,7 @@ from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed
 from ezy.filters import one_of, parse_filters, uuid_value
 from ezy.instances.models import Instance
+from ezy.instances.options import check_options
 from ezy.mappings.models import MappingConfiguration
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
@@ -54,7 +55,7 @@ async def _parse(ctx: TenantContext, body: dict[str, Any]) -> dict[str, Any]:
         values[column] = ref
     if errors:
         raise ValidationFailed("the instance references unknown resources", errors=errors)
-    values["options"] = optional_object(body, "options") or {}
+    values["options"] = check_options(optional_object(body, "options") or {})
     return values
 
 

@@ -22,6 +22,7 @@ from ezy.connectors.base import Connector, TransientError
 from ezy.connectors.registry import open_connector
 from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
+from ezy.instances.options import option
 from ezy.locks import InstanceLock
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
@@ -40,8 +41,6 @@ from ezy.webhooks.receiver import delivery_records, settle_delivery
 log = logging.getLogger("ezy.runs")
 HEARTBEAT_SECONDS = 10.0
 WAIT_SECONDS = 1.0
-DEFAULT_MAX_RETRIES = 3
-DEFAULT_RETRY_BACKOFF = 5.0
 MAX_BACKOFF = 600.0
 
 
@@ -56,10 +55,9 @@ DONE = Outcome("done")
 
 def retry_policy(instance: Instance) -> RetryPolicy:
     """Per page / per batch retries inside one attempt, from the instance's options."""
-    options = instance.options or {}
     return RetryPolicy(
-        attempts=int(options.get("batchRetries", 5)),
-        initial_delay=float(options.get("batchRetryDelaySeconds", 0.5)),
+        attempts=int(option(instance.options, "batchRetries")),
+        initial_delay=option(instance.options, "batchRetryDelaySeconds"),
     )
 
 
@@ -235,10 +233,9 @@ def _scrub(message: str, secrets: list[str]) -> str:
 
 
 async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: bool) -> Outcome:
-    options = instance.options or {}
-    max_retries = int(options.get("maxRetries", DEFAULT_MAX_RETRIES))
+    max_retries = int(option(instance.options, "maxRetries"))
     if transient and run.attempt <= max_retries:
-        backoff = float(options.get("retryBackoffSeconds", DEFAULT_RETRY_BACKOFF))
+        backoff = option(instance.options, "retryBackoffSeconds")
         delay = min(backoff * 2 ** (run.attempt - 1), MAX_BACKOFF) * random.uniform(0.8, 1.2)
         await SyncLog.filter(id=run.id).update(status="queued", error=f"retrying after: {message}")
         return Outcome("retry", delay)

@@ -199,3 +199,18 @@ async def test_a_run_that_keeps_losing_its_worker_is_failed_not_requeued(
     await run.refresh_from_db()
     assert run.status == "failed" and "stopped responding" in (run.error or "")
     assert run.finished_at is not None
+
+
+async def test_run_options_stored_before_they_were_checked_read_as_defaults(
+    tenant: TestTenant, runtime: Runtime
+) -> None:
+    # Rows written before options were validated may hold anything; a run must still complete.
+    bad = {"maxRetries": "x", "batchRetries": 10**12, "batchRetryDelaySeconds": None}
+    finished = []
+    for options in (bad, {}):
+        instance = await make_instance(runtime, tenant.id, count=5, options=options)
+        run = await start_run(tenant.id, instance.id, RunRequest("api"))
+        assert (await execute(str(run.id))).kind == "done"
+        await run.refresh_from_db()
+        finished.append((run.status, run.total, run.success, run.failed, run.error))
+    assert finished[0] == finished[1] and finished[0][1] == 5
