@@ -62,19 +62,39 @@ def dump_jsonb(value: Any) -> str:
     `dump_json`'s text (jsonb keeps values, not text: `1e-7` and `1e-07` are one number).
 
     orjson writes NaN and Infinity as null where `dump_json` writes tokens PostgreSQL refuses;
-    a null in the output therefore sends a value whose repr shows "nan"/"inf" to `dump_json`
-    (a string like "infant" only costs the slow path). Values orjson cannot take (integers
-    beyond 64 bits, keys that are not strings, lone surrogates) go there too.
+    a null in the output therefore sends a value holding such a float to `dump_json`. Values
+    orjson cannot take (integers beyond 64 bits, keys that are not strings, lone surrogates)
+    go there too.
     """
     try:
         data = orjson.dumps(value, option=_ORJSON_STRICT)
     except (TypeError, orjson.JSONEncodeError):
         return dump_json(value)
-    if b"null" in data:
-        shown = repr(value)
-        if "nan" in shown or "inf" in shown:
-            return dump_json(value)
+    if b"null" in data and _nonfinite(value):
+        return dump_json(value)
     return data.decode()
+
+
+def _nonfinite(value: Any) -> bool:
+    """Whether a JSON value holds a NaN or an infinity (x - x is 0.0 for every finite float)."""
+    kind = type(value)
+    if kind is float:
+        return bool(value - value != 0.0)
+    items: Iterable[Any]
+    if kind is dict:
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:  # subclasses of float, dict, list never get here: orjson refused them
+        return False
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:
+                return True
+        elif (kind is dict or kind is list) and _nonfinite(item):
+            return True
+    return False
 
 
 def encode_text(value: Any) -> str | None:
