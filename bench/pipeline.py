@@ -131,21 +131,24 @@ async def raw_copy(conn: Any, table: str, rows: list[tuple[Any, ...]], batch: in
     return time.perf_counter() - started
 
 
-async def run_mapped(conn: Any, table: str, count: int, *, path_only: bool) -> tuple[float, RunStats, int]:
-    """The sample products through the five stages into `table`: seconds, stats, rows loaded."""
+async def run_mapped(
+    conn: Any, table: str, count: int, *, path_only: bool
+) -> tuple[float, float, RunStats, int]:
+    """The sample products through the five stages into `table`: seconds, this process's CPU
+    seconds (all its threads; PostgreSQL's own work is not in it), stats, rows loaded."""
     target = PostgresConnector({"dsn": DSN}, allow_private_networks=True)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         stats = await run_pipeline(
             SampleConnector({"count": count, "seed": 1}),
             target,
             mapping(table, path_only=path_only),
             MemoryJournal(),
         )
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await target.close()
-    return seconds, stats, await conn.fetchval(f'SELECT count(*) FROM "{table}"')
+    return seconds, cpu, stats, await conn.fetchval(f'SELECT count(*) FROM "{table}"')
 
 
 async def throughput(count: int, *, path_only: bool) -> None:
@@ -158,9 +161,9 @@ async def throughput(count: int, *, path_only: bool) -> None:
         gen_s, rows = await prebuilt_rows(count)
         raw_seconds = await raw_copy(conn, raw, rows)
         del rows
-        seconds, stats, loaded = await run_mapped(conn, piped, count, path_only=False)
+        seconds, cpu, stats, loaded = await run_mapped(conn, piped, count, path_only=False)
         if path_only:
-            path_seconds, path_stats, path_loaded = await run_mapped(conn, paths, count, path_only=True)
+            path_seconds, _, path_stats, path_loaded = await run_mapped(conn, paths, count, path_only=True)
     finally:
         for table in (piped, paths, raw):
             await conn.execute(f'DROP TABLE IF EXISTS "{table}"')
@@ -169,6 +172,7 @@ async def throughput(count: int, *, path_only: bool) -> None:
     print(f"pipeline (5 stages -> upsert):  {count / seconds:10,.0f} records/s  ({seconds:.2f} s)")
     print(f"raw COPY of pre-built rows:     {count / raw_seconds:10,.0f} records/s  ({raw_seconds:.2f} s)")
     print(f"pipeline / raw COPY:            {raw_seconds / seconds:10.2f}")
+    print(f"pipeline client CPU:            {cpu / count * 1e6:10.1f} us/record (this process, all threads)")
     print(f"sample generation alone:        {count / gen_s:10,.0f} records/s  ({gen_s:.2f} s)")
     print("per stage ms:           ", _stage_ms(stats))
     if path_only:

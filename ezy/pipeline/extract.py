@@ -86,6 +86,7 @@ async def prefetched(pages: AsyncGenerator[Page, None]) -> AsyncGenerator[Page, 
             except StopAsyncIteration:
                 return
             ahead = asyncio.ensure_future(anext(pages))
+            await asyncio.sleep(0)  # let the read start now: its request goes out before our work
             yield page
     finally:
         if not ahead.done():
