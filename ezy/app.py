@@ -18,7 +18,7 @@ from ezy.console import routes as console
 from ezy.errors import EzyError
 from ezy.rest import health, openapi
 from ezy.rest.auth import ApiKeyAuthMiddleware
-from ezy.rest.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from ezy.rest.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware, RequestIdMiddleware
 from ezy.rest.problems import ezy_error_handler, http_error_handler, unexpected_error_handler
 from ezy.rest.ratelimit import rate_limit_middleware
 from ezy.rest.routes import api_routes
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(ErrorBoundaryMiddleware),
             Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
             Middleware(ApiKeyAuthMiddleware),
             rate_limit_middleware(settings),

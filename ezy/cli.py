@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from ezy import db
 from ezy.config import Settings
@@ -43,9 +46,59 @@ def _tenant(value: str) -> TenantContext:
     return TenantContext(tenant_id, origin="cli")
 
 
+# Commands that may create a fresh SQLite database; every other one needs an existing setup.
+CREATING_COMMANDS = frozenset({"up", "migrate"})
+_held: list[IO[str]] = []  # the `ezy up` lock, held (open) for the life of the process
+
+
+def _existing_setup(settings: Settings, command: str) -> None:
+    path = settings.sqlite_path
+    if path is None or command in CREATING_COMMANDS or path.exists():
+        return
+    raise SystemExit(
+        f"error: no EZY database at {path.resolve()}. Run `ezy up` in the folder that holds your "
+        "setup (it creates one on first start), or point EZY_DATABASE_URL at your database."
+    )
+
+
+def _hold_data_dir(data_dir: Path) -> None:
+    """One `ezy up` per data directory: a second one would share its queue, files and scheduler.
+
+    An advisory lock (flock) on `up.lock`: the kernel releases it when the process ends, however
+    it ends, so a crashed `ezy up` never blocks the next one.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "up.lock", "a+")  # held open until the process exits
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip() or "?"
+        handle.close()
+        raise SystemExit(
+            f"error: another `ezy up` (pid {pid}) is running with the data directory {data_dir.resolve()}; "
+            "stop it first, or start this one in another folder (or with another EZY_DATA_DIR)"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held.append(handle)
+
+
+def _shared_queue(settings: Settings, command: str) -> None:
+    """The roles apart must share one Redis; an embedded one would be private to the process."""
+    if settings.embedded_queue:
+        raise SystemExit(
+            f"error: `ezy {command}` needs EZY_REDIS_URL: the roles apart share one Redis, and an "
+            "embedded one would be private to this process (no worker would read what the API queues). "
+            "On one machine, `ezy up` runs the API, a worker and the scheduler together."
+        )
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import serve
 
+    _hold_data_dir(settings.data_dir)
     if args.demo:
         from ezy.demo import ensure_demo
 
@@ -59,18 +112,21 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import serve
 
+    _shared_queue(settings, "serve")
     serve(settings, roles=("api",))
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import run_headless
 
+    _shared_queue(settings, "worker")
     run_headless(settings, "worker")
 
 
 def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import run_headless
 
+    _shared_queue(settings, "scheduler")
     run_headless(settings, "scheduler")
 
 
@@ -120,10 +176,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.follow import follow
     from ezy.instances.models import Instance
     from ezy.runs.service import RunRequest, start_run
-    from ezy.runtime import Runtime
+    from ezy.runtime import QueueNotRunning, Runtime
 
     async def main() -> str:
-        async with Runtime(settings):
+        # Without EZY_REDIS_URL, the queue is the one the running `ezy up` of this folder serves.
+        async with Runtime(settings, embedded="join"):
             instance_id = parse_id(args.instance_id)
             instance = await Instance.get_or_none(id=instance_id) if instance_id else None
             if instance is None:
@@ -137,7 +194,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             final = await follow(log.id, Console())
             return final.status
 
-    status = asyncio.run(main())
+    try:
+        status = asyncio.run(main())
+    except QueueNotRunning as exc:
+        raise SystemExit(f"error: {exc}") from None
     raise SystemExit(EXIT_BY_STATUS.get(status, 0 if status == "queued" else 1))
 
 
@@ -185,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    args.func(args, Settings.from_env())
+    settings = Settings.from_env()
+    _existing_setup(settings, args.command)
+    if args.command != "up":  # `ezy up` prints it in its banner
+        print(f"ezy: database {settings.database_label}", file=sys.stderr, flush=True)
+    args.func(args, settings)
 
 
 if __name__ == "__main__":

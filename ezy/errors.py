@@ -10,7 +10,8 @@ EzyError
  ├── UnsupportedMediaType                                              (REST 415)
  ├── ValidationFailed      field errors with JSON Pointers             (REST 422)
  ├── VersionRequired       If-Match missing                            (REST 428)
- └── RateLimited                                                       (REST 429)
+ ├── RateLimited                                                       (REST 429)
+ └── ServiceUnavailable    the database or the job queue cannot be reached (REST 503 + Retry-After)
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ class VersionRequired(EzyError):
 class RateLimited(EzyError):
     code = "rate_limited"
     title = "Too many requests"
+
+
+class ServiceUnavailable(EzyError):
+    """Nothing was done; the same request may be sent again after `extra["retryAfter"]` seconds."""
+
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail, extra={"retryAfter": retry_after})
 
 
 def invalid(pointer: str, message: str) -> ValidationFailed:

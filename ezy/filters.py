@@ -11,6 +11,17 @@ from ezy.timefmt import parse_rfc3339
 
 # query parameter -> (ORM filter keyword, converter raising ValueError for a bad value)
 FilterSpec = Mapping[str, tuple[str, Callable[[str], Any]]]
+# Longer than any column a filter compares (names: 200), so such a value can only be refused.
+MAX_VALUE_LENGTH = 200
+
+
+def _storable(raw: str) -> str:
+    """Every filter value before its converter: bounded, and without NUL (PostgreSQL refuses it)."""
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise ValueError(f"must be at most {MAX_VALUE_LENGTH} characters")
+    if "\x00" in raw:
+        raise ValueError("must not contain NUL")
+    return raw
 
 
 def parse_filters(filters: Mapping[str, str], spec: FilterSpec) -> dict[str, Any]:
@@ -22,7 +33,7 @@ def parse_filters(filters: Mapping[str, str], spec: FilterSpec) -> dict[str, Any
             raise InvalidRequest(f"unknown query parameter {name!r} (filters here: {known})")
         field, convert = spec[name]
         try:
-            out[field] = convert(raw)
+            out[field] = convert(_storable(raw))
         except ValueError as exc:
             raise InvalidRequest(f"query parameter {name}: {exc}") from None
     return out
@@ -39,7 +50,7 @@ def parse_body_filters(filters: Mapping[str, Any], spec: FilterSpec, *, pointer:
             raise invalid(where, "must be a string")
         field, convert = spec[name]
         try:
-            out[field] = convert(raw)
+            out[field] = convert(_storable(raw))
         except ValueError as exc:
             raise invalid(where, str(exc)) from None
     return out

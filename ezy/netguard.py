@@ -3,8 +3,9 @@
 Every address a host name resolves to must be globally routable (not private, loopback, link-local,
 shared, multicast, reserved or unspecified), unless the deployment sets `allow_private_networks`.
 All addresses are checked, not only the first, so a name with one public and one private record
-is refused. The check resolves before the connector connects; a name that re-resolves differently in
-between (DNS rebinding) is not caught here.
+is refused. `checked_addresses` answers the addresses it checked, so a caller can connect to exactly
+those (the HTTP transport in ezy.connectors._http_transport does: no DNS rebinding between check and
+connect). `ensure_public` only checks, for drivers that resolve by themselves (asyncpg).
 """
 
 from __future__ import annotations
@@ -48,8 +49,18 @@ async def ensure_public(host: str, port: int | None = None, *, allow_private: bo
     """Raises BlockedAddress (or UnresolvableHost) unless every address of `host` is public."""
     if allow_private:
         return
+    await checked_addresses(host, port, allow_private=False)
+
+
+async def checked_addresses(
+    host: str, port: int | None = None, *, allow_private: bool = False
+) -> list[IPAddress]:
+    """The addresses of `host`, resolved once; BlockedAddress unless all are allowed."""
     if not host or host.startswith("/"):
         raise BlockedAddress("local sockets are not allowed")
-    for address in await resolve(host, port):
-        if not is_public(address):
-            raise BlockedAddress(f"host {host!r} resolves to a non-public address")
+    addresses = await resolve(host, port)
+    if not allow_private:
+        for address in addresses:
+            if not is_public(address):
+                raise BlockedAddress(f"host {host!r} resolves to a non-public address")
+    return addresses

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from tortoise.expressions import Subquery
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from ezy.errors import InvalidRequest
@@ -14,6 +17,9 @@ T = TypeVar("T")
 U = TypeVar("U")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Far past any real list, and small enough that the offset fits every database's integer.
+MAX_PAGE = 1_000_000
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -22,8 +28,8 @@ class PageRequest:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def __post_init__(self) -> None:
-        if self.page < 1:
-            raise InvalidRequest("page must be at least 1")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise InvalidRequest(f"page must be between 1 and {MAX_PAGE}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
 
@@ -43,10 +49,10 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an integer") from None
+    # ASCII digits only: int() would also take "+1", "1_0", other scripts' digits and huge numbers.
+    if not _DIGITS.fullmatch(raw):
+        raise InvalidRequest(f"{name} must be a positive integer of at most 9 digits")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,22 @@ class Page(Generic[T]):
         }
 
 
-async def paginate(query: QuerySet[Any], request: PageRequest, *, order: str = "-created_at") -> Page[Any]:
-    """Newest first by default; `id` breaks ties so pages never repeat or skip a row."""
-    total = await query.count()
-    items = await query.order_by(order, "-id").offset(request.offset).limit(request.page_size)
-    return Page(list(items), request.page, request.page_size, total)
+async def paginate(
+    query: QuerySet[Any], request: PageRequest, *, order: str = "-created_at", columns: tuple[str, ...] = ()
+) -> Page[Any]:
+    """Newest first by default; `id` breaks ties so pages never repeat or skip a row.
+
+    One statement: the page, with the total as a scalar subquery (PostgreSQL runs it once, on the
+    same index a separate count would use). Only a page past the end, which has no row to carry
+    the total, costs a second statement to count. `columns`: fetch only these (Tortoise's `only`).
+    """
+    total = Subquery(query.annotate(page_total=Count("id")).values("page_total"))
+    page = query.annotate(page_total=total).order_by(order, "-id").offset(request.offset)
+    if columns:
+        page = page.only(*columns, "page_total")
+    items = list(await page.limit(request.page_size))
+    if items:
+        count = items[0].page_total
+    else:
+        count = 0 if request.offset == 0 else await query.count()
+    return Page(items, request.page, request.page_size, count)

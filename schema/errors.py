@@ -28,6 +28,7 @@ TOP_LEVEL_CODES: dict[type[errors.EzyError], str] = {
     errors.ValidationFailed: "BAD_USER_INPUT",
     errors.VersionRequired: "VERSION_REQUIRED",
     errors.RateLimited: "RATE_LIMITED",
+    errors.ServiceUnavailable: "SERVICE_UNAVAILABLE",
 }
 
 

@@ -26,6 +26,7 @@ from schema.common import (
 from schema.connections import ConnectionProfile
 from schema.context import Info
 from schema.errors import ConflictError, NotFoundError, ValidationError, VersionMismatchError
+from schema.loaders import item_fields, now_or_later
 from schema.mappings import MappingConfiguration
 
 
@@ -65,23 +66,21 @@ class Instance:
             updated_at=row.updated_at,
         )
 
+    # Sync resolvers: at once when the list prefetched the page's relations, else a batched load.
     @strawberry.field
-    async def source_profile(self, info: Info) -> ConnectionProfile:
-        row = await info.context.loaders.connection_profile.load(self.row.source_profile_id)
-        assert row is not None, "a referenced profile cannot be deleted"
-        return ConnectionProfile.from_row(row)
+    def source_profile(self, info: Info) -> ConnectionProfile:
+        loader = info.context.loaders.connection_profile
+        return now_or_later(loader, self.row.source_profile_id, ConnectionProfile.from_row)
 
     @strawberry.field
-    async def target_profile(self, info: Info) -> ConnectionProfile:
-        row = await info.context.loaders.connection_profile.load(self.row.target_profile_id)
-        assert row is not None, "a referenced profile cannot be deleted"
-        return ConnectionProfile.from_row(row)
+    def target_profile(self, info: Info) -> ConnectionProfile:
+        loader = info.context.loaders.connection_profile
+        return now_or_later(loader, self.row.target_profile_id, ConnectionProfile.from_row)
 
     @strawberry.field
-    async def mapping(self, info: Info) -> MappingConfiguration:
-        row = await info.context.loaders.mapping.load(self.row.mapping_id)
-        assert row is not None, "a referenced mapping cannot be deleted"
-        return MappingConfiguration.from_row(row)
+    def mapping(self, info: Info) -> MappingConfiguration:
+        loader = info.context.loaders.mapping
+        return now_or_later(loader, self.row.mapping_id, MappingConfiguration.from_row)
 
     @strawberry.field(description="How many schedules trigger this instance.")
     async def schedule_count(self, info: Info) -> int:
@@ -154,6 +153,7 @@ class InstanceQueries:
             mapping_id=mapping_id,
         )
         rows = await service.list_page(info.context.ctx, page_request(page, page_size), where)
+        await info.context.loaders.prefetch_instance_relations(rows.items, item_fields(info.selected_fields))
         return Page.of(rows, Instance.from_row)
 
     @strawberry.field(description="One instance; null when your tenant has none with this id.")

@@ -2,15 +2,20 @@
 
 Created per request (see `schema.context`), so the cache never outlives a request and never crosses
 tenants. These are the only ORM reads in `schema/`; everything else goes through the services.
+
+A list resolver may `prefetch` its page's relations: they then resolve at once (`now_or_later`), so
+graphql-core completes the page synchronously instead of awaiting a task per item and relation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField, Selection
 from tortoise.functions import Count
 from tortoise.models import Model
 
@@ -23,15 +28,64 @@ from ezy.scoping import scoped
 from ezy.webhooks.models import WebhookEndpoint
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
-def _by_id(model: type[M], ctx: TenantContext) -> DataLoader[uuid.UUID, M | None]:
+class ByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
+    def __init__(self, load_fn: Callable[[Sequence[uuid.UUID]], Awaitable[list[M | None]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        # One GraphQL object per row and type, however many items of a page refer to it.
+        self.converted: dict[tuple[uuid.UUID, Callable[[M], Any]], Any] = {}
+
+    def loaded(self, key: uuid.UUID) -> M | None:
+        """The row when an earlier batch already fetched it, else None (without scheduling a load)."""
+        future = self.cache_map.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return None
+        return future.result()
+
+
+def _by_id(model: type[M], ctx: TenantContext) -> ByIdLoader[M]:
     async def load(ids: Sequence[uuid.UUID]) -> list[M | None]:
         rows = await scoped(model, ctx).filter(id__in=list(set(ids)))
         found: dict[Any, M] = {row.pk: row for row in rows}
         return [found.get(id_) for id_ in ids]
 
-    return DataLoader(load_fn=load)
+    return ByIdLoader(load_fn=load)
+
+
+def now_or_later(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T]) -> Any:
+    """`convert(row)` itself when the row is loaded already; else an awaitable of it (a batched load).
+
+    For a sync resolver (typed as returning T): graphql-core awaits what is awaitable.
+    """
+    if (key, convert) in loader.converted:
+        return loader.converted[key, convert]
+    row = loader.loaded(key)
+    if row is not None:
+        loader.converted[key, convert] = value = convert(row)
+        return value
+    return _later(loader.load(key), convert)
+
+
+async def _later(pending: Awaitable[M | None], convert: Callable[[M], T]) -> T:
+    row = await pending
+    assert row is not None, "a referenced row cannot be deleted"
+    return convert(row)
+
+
+def item_fields(selected: Iterable[Selection]) -> set[str]:
+    """The field names selected under `items` of a page (through fragments), e.g. `info.selected_fields`."""
+    return {f.name for page in _fields(selected) for s in _fields(page.selections) if s.name == "items"
+            for f in _fields(s.selections)}  # fmt: skip
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)  # a fragment spread or an inline fragment
 
 
 def _count_by_instance(model: type[Model], ctx: TenantContext) -> DataLoader[uuid.UUID, int]:
@@ -62,3 +116,13 @@ class Loaders:
         self.instance = _by_id(Instance, ctx)
         self.schedule_count = _count_by_instance(Schedule, ctx)
         self.webhook_endpoint_count = _count_by_instance(WebhookEndpoint, ctx)
+
+    async def prefetch_instance_relations(self, instances: Sequence[Instance], fields: set[str]) -> None:
+        """The profiles and mappings a page of instances shows, one batch each, before its items resolve."""
+        loads: list[Awaitable[object]] = []
+        if fields & {"sourceProfile", "targetProfile"}:
+            ids = {i.source_profile_id for i in instances} | {i.target_profile_id for i in instances}
+            loads.append(self.connection_profile.load_many(ids))
+        if "mapping" in fields:
+            loads.append(self.mapping.load_many({i.mapping_id for i in instances}))
+        await asyncio.gather(*loads)

@@ -147,7 +147,8 @@ class MappingQueries:
     @strawberry.field(
         description=(
             "Runs records (at most 100) through a saved mapping (`mappingId`) or an unsaved `document`, "
-            "with no side effects. Errors point into `{records, document}` as REST's preview body."
+            "with no side effects. Errors point into `{records, document}` as REST's preview body; an "
+            "expression out of its budget (time, depth, size) is a ValidationError at the expression."
         )
     )
     async def preview_mapping(

@@ -28,8 +28,39 @@ def ezy(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     tmp = tmp_path_factory.mktemp("cli")
+    ezy(tmp, "migrate")  # only `ezy up` and `ezy migrate` create a database
     out = ezy(tmp, "tenants", "create", "acme", "--json").stdout
     return tmp, json.loads(out)
+
+
+def test_every_command_says_which_database_it_uses(made: tuple[Path, dict[str, str]]) -> None:
+    tmp, created = made
+    listing = ezy(tmp, "keys", "list", "--tenant", created["tenantId"])
+    assert f"ezy: database SQLite {tmp / 'cli.db'}" in listing.stderr
+
+
+def test_a_missing_sqlite_database_is_refused_not_created(tmp_path: Path) -> None:
+    result = ezy(tmp_path, "tenants", "create", "acme", check=False)
+    assert result.returncode == 1
+    assert f"no EZY database at {tmp_path / 'cli.db'}" in result.stderr and "`ezy up`" in result.stderr
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_run_without_a_running_up_says_so(made: tuple[Path, dict[str, str]]) -> None:
+    tmp, _ = made
+    result = ezy(tmp, "run", "00000000-0000-0000-0000-000000000000", check=False)
+    assert result.returncode == 1
+    assert f"no `ezy up` is running with the data directory {tmp}" in result.stderr
+
+
+@pytest.mark.parametrize("role", ["serve", "worker", "scheduler"])
+def test_roles_apart_refuse_an_embedded_queue_of_their_own(
+    made: tuple[Path, dict[str, str]], role: str
+) -> None:
+    tmp, _ = made
+    result = ezy(tmp, role, check=False)
+    assert result.returncode == 1
+    assert f"`ezy {role}` needs EZY_REDIS_URL" in result.stderr
 
 
 def test_tenants_create_prints_tenant_and_key(made: tuple[Path, dict[str, str]]) -> None:

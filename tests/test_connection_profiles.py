@@ -229,11 +229,13 @@ async def test_sample_connection_test_succeeds(client: httpx.AsyncClient, tenant
     assert answer.json()["ok"] is True and isinstance(answer.json()["latencyMs"], float | int)
 
 
-async def test_a_kind_without_connector_says_so(client: httpx.AsyncClient, tenant: TestTenant) -> None:
-    config = {"shopDomain": "s.myshopify.com", "apiVersion": "2026-01"}
+async def test_an_unresolvable_shop_is_a_failed_test_naming_the_host(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    config = {"shopDomain": "s.myshopify.com", "apiVersion": "2026-01", "endpoint": "https://shop.invalid"}
     row = await r.make_profile(client, tenant, kind="shopify", config=config, secrets={"accessToken": SECRET})
     answer = (await client.post(f"{URL}/{row['id']}/test", headers=tenant.headers)).json()
-    assert answer["ok"] is False and "not available for kind 'shopify'" in answer["detail"]
+    assert answer["ok"] is False and "cannot resolve host 'shop.invalid'" in answer["detail"]
 
 
 async def test_failed_connection_test_is_reported_not_raised(

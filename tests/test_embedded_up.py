@@ -25,17 +25,6 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EZY_")}
     env.update(EZY_PORT=str(port))
     cli = [sys.executable, "-m", "ezy.cli"]
-    created = json.loads(
-        subprocess.run(
-            [*cli, "tenants", "create", "acme", "--json"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    )
     server = subprocess.Popen(
         [*cli, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -50,6 +39,18 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "ezy up did not become ready"
             time.sleep(0.2)
+        # The README's order: `ezy up` makes the setup, then a tenant from another shell.
+        created = json.loads(
+            subprocess.run(
+                [*cli, "tenants", "create", "acme", "--json"],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            ).stdout
+        )
         listed = httpx.get(
             f"{base}/api/v1/api-keys", headers={"Authorization": f"ApiKey {created['apiKey']}"}
         )

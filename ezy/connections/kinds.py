@@ -1,8 +1,7 @@
 """Connector kinds as the configuration API sees them: their JSON Schemas and the hosts they reach.
 
-Kinds with a connector in `ezy.connectors.registry` bring their own schemas. `shopify` and `http`
-have no connector yet, so their schemas are written here from api.md; once a connector registers,
-its schemas take over (the registry is consulted first).
+Each kind's connector in `ezy.connectors.registry` brings its own schemas; this module adds what
+spans config and secrets, and the hosts a connection test reaches.
 """
 
 from __future__ import annotations
@@ -11,96 +10,22 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ezy.connectors._http_config import AUTH_SECRET as HTTP_AUTH_SECRET
 from ezy.connectors.postgres import dsn_hosts
 from ezy.connectors.registry import CONNECTOR_KINDS
 from ezy.errors import FieldError
 
 Schema = Mapping[str, Any]
-_STRING = {"type": "string", "minLength": 1, "maxLength": 500}
-_URL = {"type": "string", "maxLength": 2000, "pattern": "^https?://[^/?#\\s]+"}
-
-SHOPIFY_CONFIG: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["shopDomain", "apiVersion"],
-    "properties": {
-        "shopDomain": {"type": "string", "maxLength": 255, "pattern": "^[A-Za-z0-9][A-Za-z0-9.-]*$"},
-        "apiVersion": {"type": "string", "pattern": "^(\\d{4}-\\d{2}|unstable)$"},
-        # Overrides https://{shopDomain}: a proxy, or a fake store in tests.
-        "endpoint": _URL,
-    },
-}
-SHOPIFY_SECRETS: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["accessToken"],
-    "properties": {"accessToken": _STRING, "webhookSecret": _STRING},
-}
-HTTP_CONFIG: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["baseUrl"],
-    "properties": {
-        "baseUrl": _URL,
-        "auth": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": ["none", "bearer", "basic", "header"]},
-                "header": {"type": "string", "minLength": 1, "maxLength": 200},
-                "username": {"type": "string", "maxLength": 200},
-            },
-            "allOf": [
-                {"if": {"properties": {"type": {"const": "basic"}}}, "then": {"required": ["username"]}},
-                {"if": {"properties": {"type": {"const": "header"}}}, "then": {"required": ["header"]}},
-            ],
-        },
-        "pagination": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": ["none", "page", "offset", "cursor", "link"]},
-                "pageParam": {"type": "string", "maxLength": 100},
-                "sizeParam": {"type": "string", "maxLength": 100},
-                "pageSize": {"type": "integer", "minimum": 1, "maximum": 10_000},
-                "startPage": {"type": "integer", "minimum": 0},
-                "offsetParam": {"type": "string", "maxLength": 100},
-                "cursorParam": {"type": "string", "maxLength": 100},
-                "cursorPath": {"type": "string", "maxLength": 500},
-            },
-        },
-        "recordsPath": {"type": "string", "maxLength": 500},
-    },
-}
-HTTP_SECRETS: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"token": _STRING, "password": _STRING, "apiKey": _STRING},
-}
-_FALLBACK: dict[str, tuple[Schema, Schema]] = {
-    "shopify": (SHOPIFY_CONFIG, SHOPIFY_SECRETS),
-    "http": (HTTP_CONFIG, HTTP_SECRETS),
-}
-# The secret each http auth type needs, so a profile cannot be saved half-configured.
-_HTTP_AUTH_SECRET = {"bearer": "token", "basic": "password", "header": "apiKey"}
 
 
 def kinds() -> list[str]:
-    return sorted({*CONNECTOR_KINDS, *_FALLBACK})
-
-
-def has_connector(kind: str) -> bool:
-    return kind in CONNECTOR_KINDS
+    return sorted(CONNECTOR_KINDS)
 
 
 def schemas(kind: str) -> tuple[Schema, Schema]:
     """(config schema, secrets schema) of a kind; KeyError for an unknown kind."""
-    cls = CONNECTOR_KINDS.get(kind)
-    if cls is not None:
-        return cls.config_schema, cls.secrets_schema
-    return _FALLBACK[kind]
+    cls = CONNECTOR_KINDS[kind]
+    return cls.config_schema, cls.secrets_schema
 
 
 def cross_check(kind: str, config: Mapping[str, Any], secret_keys: set[str]) -> list[FieldError]:
@@ -110,7 +35,7 @@ def cross_check(kind: str, config: Mapping[str, Any], secret_keys: set[str]) -> 
         return [FieldError("/config/dsn", "put the password in secrets.password, not in the DSN")]
     if kind == "http":
         auth_type = (config.get("auth") or {}).get("type", "none")
-        needed = _HTTP_AUTH_SECRET.get(auth_type)
+        needed = HTTP_AUTH_SECRET.get(auth_type)
         if needed and needed not in secret_keys:
             return [FieldError(f"/secrets/{needed}", f"auth type {auth_type!r} needs secrets.{needed}")]
     return []

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ezy.connections.kinds import has_connector, hosts
+from ezy.connections.kinds import hosts
 from ezy.connectors.base import ConnectionTestResult, ConnectorError
 from ezy.connectors.registry import open_connector
 from ezy.netguard import BlockedAddress, UnresolvableHost, ensure_public
@@ -20,8 +20,6 @@ TEST_TIMEOUT_SECONDS = 10.0
 async def run_test(
     kind: str, config: Mapping[str, Any], secrets: Mapping[str, Any], allow_private: bool
 ) -> ConnectionTestResult:
-    if not has_connector(kind):
-        return ConnectionTestResult(False, 0.0, f"connection test not available for kind {kind!r}")
     started = time.perf_counter()
     try:
         for host, port in hosts(kind, config):

@@ -7,12 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ezy.connectors.base import Connector, ConnectorError
+from ezy.connectors.http import HttpConnector
 from ezy.connectors.postgres import PostgresConnector
 from ezy.connectors.sample import SampleConnector
+from ezy.connectors.shopify import ShopifyConnector
 
 CONNECTOR_KINDS: dict[str, type[Any]] = {
     SampleConnector.kind: SampleConnector,
     PostgresConnector.kind: PostgresConnector,
+    HttpConnector.kind: HttpConnector,
+    ShopifyConnector.kind: ShopifyConnector,
 }
 
 

@@ -17,7 +17,7 @@ from tortoise.queryset import QuerySet
 from ezy.audit.hooks import audited, bulk, letter_discarded, letter_replayed
 from ezy.context import TenantContext
 from ezy.dlq.models import MAPPED_STAGES, DeadLetter
-from ezy.errors import Conflict, FieldError, ValidationFailed, invalid
+from ezy.errors import Conflict, FieldError, ServiceUnavailable, ValidationFailed, invalid
 from ezy.filters import FilterSpec, one_of, parse_body_filters, parse_filters, timestamp_value, uuid_value
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
@@ -128,9 +128,18 @@ async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, A
     claimed = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(**values)
     if not claimed:
         raise Conflict("the message is already being replayed")
-    return await start_run(
-        ctx.tenant_id, letter.instance_id, RunRequest("replay", details={"runId": str(run_id)}), log_id=run_id
-    )
+    request = RunRequest("replay", details={"runId": str(run_id)})
+    try:
+        return await start_run(ctx.tenant_id, letter.instance_id, request, log_id=run_id)
+    except ServiceUnavailable:
+        await _release(ctx, run_id)
+        raise
+
+
+async def _release(ctx: TenantContext, run_id: uuid.UUID) -> None:
+    """The replay run could not be queued (503): its messages are pending again, for the retry."""
+    claimed = scoped(DeadLetter, ctx).filter(replay_sync_log_id=run_id, status="replaying")
+    await claimed.update(status="pending", replay_sync_log_id=None, updated_at=utcnow())
 
 
 def _check_payload(payload: Any) -> None:
@@ -184,9 +193,13 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
         )
         if claimed:
             count += claimed
-            await start_run(
-                ctx.tenant_id, instance_id, RunRequest("replay", details={"bulk": True}), log_id=run_id
-            )
+            try:
+                await start_run(
+                    ctx.tenant_id, instance_id, RunRequest("replay", details={"bulk": True}), log_id=run_id
+                )
+            except ServiceUnavailable:
+                await _release(ctx, run_id)
+                raise
     return count
 
 

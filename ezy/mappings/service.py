@@ -2,7 +2,8 @@
 and by compiling every expression, so a syntax error is a 422 at save time, not a failed run.
 
 Preview runs normalize -> transform -> validate on at most MAX_PREVIEW_RECORDS records, with no side
-effects, for a saved mapping (`mapping_id`) or an unsaved `document`.
+effects, for a saved mapping (`mapping_id`) or an unsaved `document`, off the event loop and within
+the expression budget: an expression out of budget is a 422 at its place in the document.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from typing import Any
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
 from ezy.errors import FieldError, ValidationFailed, invalid
+from ezy.expressions import run_off_loop
 from ezy.filters import parse_filters
 from ezy.instances.models import Instance
 from ezy.mappings.document import validate_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
-from ezy.pipeline import preview as run_preview
+from ezy.pipeline.preview import PreviewOutOfBudget
+from ezy.pipeline.preview import preview as run_preview
 from ezy.scoping import get_scoped, scoped
 from ezy.timefmt import rfc3339
 from ezy.validation import check_fields, required_str
@@ -123,7 +126,11 @@ async def preview(
         document = (await get(ctx, mapping_id)).document
     else:
         document = check_document(document)
-    return {"results": run_preview(document, records)}
+    try:
+        results = await run_off_loop(run_preview, document, records)
+    except PreviewOutOfBudget as exc:
+        raise invalid("/document" + exc.pointer, str(exc)) from None
+    return {"results": results}
 
 
 def view(row: MappingConfiguration) -> dict[str, Any]:

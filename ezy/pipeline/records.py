@@ -24,6 +24,7 @@ class FailureCode(StrEnum):
     NOT_AN_OBJECT = "not_an_object"
     NORMALIZE_ERROR = "normalize_error"
     EXPRESSION_ERROR = "expression_error"
+    EXPRESSION_BUDGET = "expression_budget"  # an expression ran out of time, depth or size
     FILTER_ERROR = "filter_error"
     REQUIRED_MISSING = "required_missing"
     SCHEMA_INVALID = "schema_invalid"

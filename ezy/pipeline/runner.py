@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ezy.connectors.base import Connector, Page
+from ezy.expressions import run_off_loop
 from ezy.mappings.document import MappingDocument, parse_mapping_document
 from ezy.pipeline.extract import batches, prefetched, read_pages
 from ezy.pipeline.journal import RunJournal
@@ -81,12 +82,8 @@ class _Run:
             extract.in_ += len(entries)
             extract.out += len(entries)
         pending.count += len(entries)
-        for stage, run in self.stages:
-            result = self._timed(stage, run, entries)
-            pending.failures.extend(self._with_keys(stage, result.failures))
-            pending.skipped += result.skipped
-            entries = result.ok
-        pending.entries.extend(entries)
+        # CPU work, where an expression may use its whole time budget: off the event loop.
+        pending.entries.extend(await run_off_loop(self._record_stages, entries))
         if page.cursor is not None:
             pending.cursor = page.cursor
         if len(pending.entries) + len(pending.failures) >= self.document.load.batch_size:
@@ -115,6 +112,15 @@ class _Run:
         await self.journal.progress(stats.snapshot())
         if pending.cursor is not None:
             await self.journal.checkpoint(pending.cursor)
+
+    def _record_stages(self, entries: list[Entry]) -> list[Entry]:
+        pending = self.pending
+        for stage, run in self.stages:
+            result = self._timed(stage, run, entries)
+            pending.failures.extend(self._with_keys(stage, result.failures))
+            pending.skipped += result.skipped
+            entries = result.ok
+        return entries
 
     def _timed(self, stage: Stage, run: StageFn, entries: list[Entry]) -> StageResult:
         started = time.perf_counter()

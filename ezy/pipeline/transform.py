@@ -1,11 +1,24 @@
-"""Transform: the mapping's key, filter, field expressions and defaults, compiled once per run."""
+"""Transform: the mapping's key, filter, field expressions and defaults, compiled once per run.
+
+Every evaluation runs within the expression budget; a record whose expression runs out of it fails
+with `expression_budget` (other evaluation errors are `expression_error` / `filter_error`). A page
+has a budget of its own (`page_timeout`): once spent, the page's remaining evaluations fail at once,
+so a mapping that burns its whole budget on every record cannot hold a run for hours per page.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ezy.expressions import CompiledExpression, ExpressionError, compile_expression
+from ezy.expressions import (
+    CompiledExpression,
+    ExpressionBudgetError,
+    ExpressionError,
+    budget,
+    compile_expression,
+    scope_deadline,
+)
 from ezy.mappings.document import TransformSection, pointer
 from ezy.pipeline.records import Entry, FailureCode, Record, RecordFailure, Stage, StageResult, fail
 
@@ -31,15 +44,16 @@ class TransformStage:
     def run(self, entries: list[Entry]) -> StageResult:
         result = StageResult(ok=[])
         one = self._one
-        for entry in entries:
-            outcome = one(entry)
-            if outcome is None:
-                result.skipped += 1
-            elif isinstance(outcome, RecordFailure):
-                result.failures.append(outcome)
-            else:
-                entry.record = outcome
-                result.ok.append(entry)
+        with scope_deadline(budget().page_timeout, "a page"):
+            for entry in entries:
+                outcome = one(entry)
+                if outcome is None:
+                    result.skipped += 1
+                elif isinstance(outcome, RecordFailure):
+                    result.failures.append(outcome)
+                else:
+                    entry.record = outcome
+                    result.ok.append(entry)
         return result
 
     def key_of(self, record: Any) -> str | None:
@@ -53,9 +67,7 @@ class TransformStage:
         try:
             entry.key = self.key_of(record)
         except ExpressionError as exc:
-            return fail(
-                entry, self.stage, FailureCode.EXPRESSION_ERROR, f"key: {exc}", pointer="/transform/key"
-            )
+            return _failed(entry, FailureCode.EXPRESSION_ERROR, exc, "key", "/transform/key")
         except RecursionError:
             return fail(entry, self.stage, FailureCode.EXPRESSION_ERROR, "key: record is nested too deeply")
         if self._filter is not None:
@@ -63,9 +75,7 @@ class TransformStage:
                 if not _truthy(self._filter.evaluate(record)):
                     return None
             except (ExpressionError, RecursionError) as exc:
-                return fail(
-                    entry, self.stage, FailureCode.FILTER_ERROR, f"filter: {exc}", pointer="/transform/filter"
-                )
+                return _failed(entry, FailureCode.FILTER_ERROR, exc, "filter", "/transform/filter")
         if self.fields is None:
             out = dict(record) if self._defaults else record
         else:
@@ -76,22 +86,32 @@ class TransformStage:
                     out[name] = value if type(value) in _JSON_TYPES else _checked(value)
                 except (ExpressionError, RecursionError) as exc:
                     at = pointer("transform", "fields", name)
-                    return fail(entry, self.stage, FailureCode.EXPRESSION_ERROR, f"{name}: {exc}", pointer=at)
+                    return _failed(entry, FailureCode.EXPRESSION_ERROR, exc, name, at)
         for name, value in self._defaults:
             if out.get(name) is None:
                 out[name] = value
         return out
 
     def evaluate_fields(self, record: Any) -> dict[str, dict[str, Any]]:
-        """Each field's value (or error) on its own, for a preview."""
+        """Each field's value (or error) on its own, for a preview. An exhausted budget is no
+        field's value: it raises `ExpressionBudgetError` with `pointer` set to the field."""
         details: dict[str, dict[str, Any]] = {}
         for name, expression in self.fields or []:
             try:
                 value, error = _checked(expression.evaluate(record)), None
+            except ExpressionBudgetError as exc:
+                exc.pointer = pointer("transform", "fields", name)
+                raise
             except (ExpressionError, RecursionError) as exc:
                 value, error = None, str(exc)
             details[name] = {"value": value, "compiled": expression.compiled, "error": error}
         return details
+
+
+def _failed(entry: Entry, code: str, exc: Exception, label: str, at: str) -> RecordFailure:
+    if isinstance(exc, ExpressionBudgetError):
+        code = FailureCode.EXPRESSION_BUDGET
+    return fail(entry, Stage.TRANSFORM, code, f"{label}: {exc}", pointer=at)
 
 
 def _checked(value: Any) -> Any:

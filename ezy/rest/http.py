@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ezy import jsonsafe
 from ezy.context import TenantContext
 from ezy.errors import FieldError, InvalidRequest, UnsupportedMediaType, ValidationFailed, VersionRequired
+from ezy.jsonenc import encode
 from ezy.pagination import PageRequest
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -22,7 +24,7 @@ def tenant_of(request: Request) -> TenantContext:
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> Any:
-    """The parsed body: 415 for another media type, 400 for malformed JSON."""
+    """The parsed body: 415 for another media type, 400 for malformed JSON, 422 for unstorable values."""
     raw = await request.body()
     if not raw.strip():
         if allow_empty:
@@ -31,10 +33,7 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> Any:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in JSON_TYPES and not media_type.endswith("+json"):
         raise UnsupportedMediaType(f"expected application/json, got {media_type or 'no Content-Type'}")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"malformed JSON: {exc}") from None
+    return jsonsafe.loads(raw)
 
 
 async def json_object(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -50,16 +49,21 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+# The ETags we issue: a strong tag holding a version (an INTEGER column: nine digits is plenty).
+_OUR_ETAG = re.compile(r'"([0-9]{1,9})"')
+
+
 def if_match(request: Request) -> int:
-    """The version the client read. Missing or `*`: 428, since a blind overwrite is what ETags prevent."""
+    """The version the client read. Missing or `*`: 428, since a blind overwrite is what ETags prevent.
+
+    If-Match compares strongly (RFC 9110, 13.1.1): a weak tag (`W/"3"`) never matches, so it is
+    stale (412) like any tag we never issued, and so is a list naming more than one version.
+    """
     header = request.headers.get("if-match", "").strip()
     if not header or header == "*":
         raise VersionRequired("send If-Match with the ETag from your last read of this resource")
-    value = header.removeprefix("W/").strip('"')
-    try:
-        return int(value)
-    except ValueError:
-        return -1  # a tag we never issued: stale by definition, reported as 412 by the service
+    versions = {m.group(1) for tag in header.split(",") if (m := _OUR_ETAG.fullmatch(tag.strip()))}
+    return int(versions.pop()) if len(versions) == 1 else -1
 
 
 PAGE_PARAMS = frozenset({"page", "pageSize"})
@@ -72,6 +76,11 @@ def query_filters(request: Request) -> dict[str, str]:
 
 def page_request(request: Request) -> PageRequest:
     return PageRequest.from_query(request.query_params)
+
+
+class FastJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return encode(content)
 
 
 def ok(
@@ -87,7 +96,7 @@ def ok(
         out["ETag"] = etag(version)
     if location is not None:
         out["Location"] = location
-    return JSONResponse(body, status_code=status, headers=out)
+    return FastJSONResponse(body, status_code=status, headers=out)
 
 
 def no_content() -> Response:

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ezy.errors import PayloadTooLarge
+from ezy.errors import EzyError, PayloadTooLarge
 from ezy.logs import request_id_var
-from ezy.rest.problems import problem
+from ezy.rest.problems import ezy_error_handler, problem, unexpected_error_handler
 
+log = logging.getLogger("ezy.api")
 REQUESTS = Counter("ezy_http_requests_total", "HTTP requests", ["method", "status"])
 LATENCY = Histogram("ezy_http_request_seconds", "HTTP request latency", ["method"])
 
@@ -47,6 +50,46 @@ class RequestIdMiddleware:
             REQUESTS.labels(scope["method"], str(status)).inc()
             LATENCY.labels(scope["method"]).observe(time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+class ErrorBoundaryMiddleware:
+    """Answers every exception that escapes the app, and keeps the connection usable afterwards.
+
+    Starlette's ServerErrorMiddleware re-raises after sending its 500, and uvicorn closes a
+    kept-alive connection when an app raises; here the exception ends with its answer instead
+    (problem+json: the mapped status for domain errors, 503 for an unreachable backend, else 500).
+    Only a response that had already begun is cut off, as it must be.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        phase = "before"
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal phase
+            if message["type"] == "http.response.start":
+                phase = "started"
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                phase = "done"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if phase == "started":
+                raise  # half a response: the connection must be closed
+            request = Request(scope)
+            if phase == "done":  # e.g. a background task: the client has its answer already
+                log.exception("error after the response was sent", extra={"path": request.url.path})
+                return
+            handler = ezy_error_handler if isinstance(exc, EzyError) else unexpected_error_handler
+            response = await handler(request, exc)
+            await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -8,6 +8,7 @@ answer); `Api.add` derives what every route of its shape shares, from the conven
   a request body           -> 400 malformed JSON, 413 too large, 415 media type, 422 validation
   query parameters         -> 400 bad query parameter
   If-Match                 -> 412 stale (+ the current ETag), 428 missing
+  every operation          -> 503 (+ Retry-After) while the database or Redis cannot be reached
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ PROBLEMS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     422: ("ValidationFailed", "The body is well-formed but invalid; `errors` point into it.", ()),
     428: ("PreconditionRequired", "`If-Match` is missing or `*`; send the ETag of your last read.", ()),
     429: ("TooManyRequests", "Rate limited; retry after `Retry-After` seconds.", ("Retry-After",)),
+    503: (
+        "ServiceUnavailable",
+        "The database or the job queue cannot be reached; retry after `Retry-After` seconds.",
+        ("Retry-After",),
+    ),
 }
 
 
@@ -188,7 +194,7 @@ class Api:
     def add(self, tag: str, op: Op) -> None:
         method, path = op.method.lower(), op.path
         params = [_path_param(name) for name in PATH_PARAM.findall(path)] + list(op.params)
-        statuses = set(op.problems)
+        statuses = {*op.problems, 503}  # every route needs the database
         if not op.public:
             statuses |= {401, 429}
         if PATH_PARAM.search(path):

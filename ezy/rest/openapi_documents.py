@@ -86,6 +86,7 @@ def mapping_schemas() -> dict[str, Schema]:
     )
     field_result = obj({"value": {"description": "Any JSON."}, "compiled": {"type": "string"}})
     stage_names = ("normalize", "transform", "validate")
+    field_result["properties"]["error"] = nullable({"type": "string"})  # the field's own failure, or null
     result = obj(
         {
             "input": ANY_OBJECT,
@@ -120,8 +121,14 @@ def mapping_schemas() -> dict[str, Schema]:
 KIND_DESCRIPTIONS = {
     "sample": "Deterministic generated store data; a counting sink as a target.",
     "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
-    "shopify": "The Shopify Admin REST API.",
-    "http": "Any JSON REST API: auth, pagination (page, offset, cursor, `Link`) and a records path.",
+    "shopify": (
+        "A Shopify store through the Admin GraphQL API: reads products, orders, customers and inventory "
+        "levels in webhook shape; writes products and inventory quantities."
+    ),
+    "http": (
+        "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
+        "retries; writes per record (a URL template) or per batch."
+    ),
 }
 WRITE_ONLY = "Write-only: responses list the names in `secretKeys`, never a value."
 

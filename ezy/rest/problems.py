@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from ezy import errors
 from ezy.logs import request_id_var
+from ezy.unavailable import is_unavailable, unavailable_error
 
 log = logging.getLogger("ezy.api")
 
@@ -25,6 +26,7 @@ STATUS: dict[type[errors.EzyError], int] = {
     errors.ValidationFailed: 422,
     errors.VersionRequired: 428,
     errors.RateLimited: 429,
+    errors.ServiceUnavailable: 503,
 }
 TITLES = {
     400: "Bad request",
@@ -39,6 +41,7 @@ TITLES = {
     428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -88,7 +91,7 @@ async def ezy_error_handler(request: Request, exc: Exception) -> Response:
         headers["ETag"] = f'"{exc.current_version}"'
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "ApiKey"
-    if isinstance(exc, errors.RateLimited) and "retryAfter" in extra:
+    if isinstance(exc, errors.RateLimited | errors.ServiceUnavailable) and "retryAfter" in extra:
         headers["Retry-After"] = str(extra["retryAfter"])
     return problem(
         status,
@@ -111,6 +114,10 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """503 when the database or Redis cannot be reached (the client may retry); otherwise a 500."""
+    if is_unavailable(exc):
+        log.warning("backend unavailable: %s", type(exc).__name__, extra={"path": request.url.path})
+        return await ezy_error_handler(request, unavailable_error())
     # Logged with the request id; the client gets the id to quote, never the trace.
     request_id = str(request.scope.get("ezy.request_id", request_id_var.get()))
     log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})

@@ -18,10 +18,13 @@ from ezy.pagination import Page, PageRequest, paginate
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runtime import current
 from ezy.scoping import get_scoped, parse_id, scoped
+from ezy.unavailable import is_unavailable, unavailable_error
 
 TRIGGERS = ("schedule", "api", "webhook", "replay")
 STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
 TERMINAL = frozenset({"succeeded", "partial", "failed", "cancelled"})
+# Triggers whose run stays `queued` when Redis is down: no client retries them (see `start_run`).
+KEPT_WHEN_UNQUEUED = frozenset({"schedule", "webhook"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,12 @@ async def start_run(
 ) -> SyncLog:
     """Records the run as `queued` and enqueues it; the correlation id is the arq job id.
 
-    Used by every trigger (API, schedule, webhook, replay) after its own checks.
+    Used by every trigger (API, schedule, webhook, replay) after its own checks. When the job cannot
+    be enqueued (Redis unreachable) the run is deleted again and ServiceUnavailable (503) raised:
+    the answer means "nothing was started", so a retry (with the same Idempotency-Key, whose claim
+    `once` releases) starts exactly one run. Scheduled and webhook runs, which no client retries,
+    stay `queued` instead: the scheduler's sweeps (`reenqueue_stale_queued`,
+    `requeue_accepted_deliveries`) enqueue them once Redis is back.
     """
     correlation_id = request.correlation_id or uuid.uuid4()
     log = await SyncLog.create(
@@ -50,7 +58,14 @@ async def start_run(
         status="queued",
         request=dict(request.details or {}),
     )
-    await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
+    try:
+        await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
+    except Exception as exc:
+        if request.trigger not in KEPT_WHEN_UNQUEUED:
+            await log.delete()  # a row left `queued` would be run later by the stale-run sweep
+        if is_unavailable(exc):
+            raise unavailable_error() from exc
+        raise
     return log
 
 
@@ -58,7 +73,12 @@ TRIGGER_SCOPE = "POST /sync-events"
 
 
 def replay_scope(letter_id: object) -> str:
-    return f"POST /dlq/{letter_id}/replay"
+    """The Idempotency-Key scope of one message's replay; an id that is no UUID names no message (and
+    would not fit the scope column)."""
+    parsed = parse_id(letter_id)
+    if parsed is None:
+        raise NotFound("no such dead letter")
+    return f"POST /dlq/{parsed}/replay"
 
 
 def started_view(log: SyncLog) -> dict[str, Any]:

@@ -2,6 +2,11 @@
 
 SHA-256 (not a slow password hash) is the right tool here: a key carries 256 bits of randomness, so
 there is nothing to brute-force, and authentication stays one indexed lookup plus one hash.
+
+A key that authenticated is remembered in this process for `CACHE_TTL` (by its hash, never the raw
+secret), so a busy client costs no database round trip per request. Revoking or rotating through this
+process forgets the key at once; another process notices within `CACHE_TTL`. Expiry and the end of a
+rotation's grace period are checked on every request, cached or not.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +33,34 @@ KEY_PREFIX = "ezy_"
 # `last_used_at` is written at most this often per key, so authentication is not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_GRACE_PERIOD = timedelta(days=30)
+# How long another process may still accept a key revoked or rotated elsewhere.
+CACHE_TTL = 5.0
+CACHE_MAX_ENTRIES = 10_000
+
+
+@dataclass
+class _Cached:
+    ctx: TenantContext
+    # The end of this secret's validity: the key's expiry, or the end of a rotation's grace period.
+    valid_until: datetime | None
+    last_used_at: datetime | None
+    cached_until: float
+
+
+# hash of a raw secret -> what authenticating it answered; only valid keys are kept.
+_cache: dict[str, _Cached] = {}
+
+
+def forget_key(key_id: uuid.UUID) -> None:
+    """Drop every cached secret (current and previous) of this key: after revoke and rotate."""
+    for digest in [d for d, entry in _cache.items() if entry.ctx.api_key_id == key_id]:
+        _cache.pop(digest, None)
+
+
+def _remember(digest: str, entry: _Cached) -> None:
+    if len(_cache) >= CACHE_MAX_ENTRIES:
+        _cache.pop(next(iter(_cache)))  # the oldest insertion
+    _cache[digest] = entry
 
 
 @dataclass(frozen=True)
@@ -72,8 +107,12 @@ async def create_key(ctx: TenantContext, name: str, expires_at: datetime | None 
     return IssuedKey(key, raw)
 
 
+# What a listed key shows (`key_view`): never its hashes.
+LIST_COLUMNS = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+
 async def list_keys(ctx: TenantContext, page: PageRequest) -> Page[ApiKey]:
-    return await paginate(scoped(ApiKey, ctx), page)
+    return await paginate(scoped(ApiKey, ctx), page, columns=LIST_COLUMNS)
 
 
 async def get_key(ctx: TenantContext, key_id: object) -> ApiKey:
@@ -86,6 +125,7 @@ async def revoke_key(ctx: TenantContext, key_id: object) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await key.save(update_fields=["revoked_at"])
+    forget_key(key.id)
     return key
 
 
@@ -105,6 +145,7 @@ async def rotate_key(ctx: TenantContext, key_id: object, grace_period_seconds: i
         key.previous_prefix = key.previous_key_hash = key.previous_valid_until = None
     key.prefix, key.key_hash = prefix, _hash(raw)
     await key.save()
+    forget_key(key.id)
     return IssuedKey(key, raw)
 
 
@@ -113,23 +154,46 @@ async def authenticate(raw: str) -> TenantContext | None:
     prefix = split_prefix(raw)
     if prefix is None:
         return None
+    digest = _hash(raw)
+    now = utcnow()
+    entry = _cache.get(digest)
+    if entry is None or entry.cached_until <= time.monotonic():
+        _cache.pop(digest, None)
+        entry = await _lookup(prefix, digest, now)
+        if entry is None:
+            return None
+        _remember(digest, entry)
+    if entry.valid_until is not None and entry.valid_until <= now:
+        _cache.pop(digest, None)
+        return None
+    if entry.last_used_at is None or now - entry.last_used_at >= LAST_USED_RESOLUTION:
+        entry.last_used_at = now  # before the await: concurrent requests do not write it again
+        await ApiKey.filter(id=entry.ctx.api_key_id).update(last_used_at=now)
+    return entry.ctx
+
+
+async def _lookup(prefix: str, digest: str, now: datetime) -> _Cached | None:
     key = await ApiKey.filter(Q(prefix=prefix) | Q(previous_prefix=prefix)).first()
     if key is None:
         return None
-    now = utcnow()
+    valid_until = key.expires_at
     if key.prefix == prefix:
         stored = key.key_hash
     elif key.previous_valid_until is not None and key.previous_valid_until > now:
         stored = key.previous_key_hash or ""
+        valid_until = min(key.previous_valid_until, valid_until or key.previous_valid_until)
     else:
         return None
-    if not hmac.compare_digest(stored, _hash(raw)):
+    if not hmac.compare_digest(stored, digest):
         return None
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         return None
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return TenantContext(key.tenant_id, key.id, f"{KEY_PREFIX}{prefix}")
+    return _Cached(
+        TenantContext(key.tenant_id, key.id, f"{KEY_PREFIX}{prefix}"),
+        valid_until,
+        key.last_used_at,
+        time.monotonic() + CACHE_TTL,
+    )
 
 
 def key_view(key: ApiKey) -> dict[str, object]:

@@ -3,8 +3,9 @@
     receive(endpoint_id, body, headers) -> Received(provider, delivery_id, status)
       NotFound          unknown or malformed endpoint id                       (404)
       Unauthenticated   bad or missing signature / key: nothing stored         (401)
-      InvalidRequest    not JSON, or an over-long topic / id: nothing stored   (400)
-      ValidationFailed  JSON that is neither an object nor an array of objects  (422)
+      InvalidRequest    not JSON (see `ezy.jsonsafe`), or an over-long topic / id: nothing stored (400)
+      ValidationFailed  JSON that is neither an object nor an array of objects,
+                        or holds a value nothing can store (NUL, lone surrogate): nothing stored (422)
 
 A delivery is one of: `accepted` (a run was started, or will be: see `requeue_accepted_deliveries`),
 `duplicate` (its external id was accepted before: stored, not processed), `skipped` (disabled endpoint,
@@ -20,7 +21,6 @@ take the key: a repeat that arrives once the endpoint is enabled again is proces
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -30,7 +30,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from ezy import queue
+from ezy import jsonsafe, queue
 from ezy.errors import FieldError, InvalidRequest, NotFound, Unauthenticated, ValidationFailed
 from ezy.instances.models import Instance
 from ezy.pipeline.records import RunFailed
@@ -106,10 +106,7 @@ async def _authenticate(endpoint: WebhookEndpoint, body: bytes, headers: Mapping
 
 
 def _parse(provider: str, body: bytes) -> Any:
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"malformed JSON: {exc}") from None
+    payload = jsonsafe.loads(body)  # 400 malformed, 422 with a pointer for a value nothing can store
     if isinstance(payload, dict):
         return payload
     if provider == "generic" and isinstance(payload, list):

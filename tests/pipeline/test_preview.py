@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ezy.pipeline import preview
+from ezy.pipeline.preview import PreviewOutOfBudget
 
 DOC: dict[str, Any] = {
     "version": 1,
@@ -51,3 +54,14 @@ def test_preview_says_where_and_why_a_record_stopped() -> None:
     assert missing["stages"]["transform"] == {"id": 2, "title": None, "price": 2}
     assert broken["stoppedAt"]["stage"] == "normalize"
     assert not_object["stoppedAt"]["code"] == "not_an_object"
+
+
+def test_preview_stops_at_an_expression_out_of_budget() -> None:
+    doc = {"version": 1, "transform": {"fields": {"id": "id", "pad": '$pad("", width)'}}}
+    with pytest.raises(PreviewOutOfBudget) as raised:
+        preview(doc, [{"id": 1, "width": 3}, {"id": 2, "width": 10**9}])
+    assert raised.value.index == 1
+    assert raised.value.pointer == "/transform/fields/pad"
+    assert str(raised.value) == (
+        "record 1: pad: expression built a string of 1,000,000,000 characters; its budget is 1,000,000"
+    )

@@ -1,0 +1,160 @@
+"""Connector read rates against the fakes, beside the fakes' own raw page rate in the same run.
+
+    python -m bench.connectors [--rest-records 20000] [--shopify-products 400] [--throttled 48]
+
+- REST: the fake REST API (Link-header pages of 100) read by a bare httpx loop (the raw page
+  rate), then by the `http` connector (guarded transport, retries, records path, loop checks).
+- Shopify, unthrottled: the same GraphQL query posted by a bare httpx loop, then the `shopify`
+  connector (pacing, webhook shape, nested variants).
+- Shopify at its documented throttle (a 1,000-point bucket refilled at 100 points/s, Standard
+  plans): the connector beside the ceiling the bucket allows any client.
+Raw and connector alternate three times after a warm-up; medians are shown. The connector must not
+be the bottleneck: each ratio should be at least 0.8. The fakes run in a child process, as a remote
+API would: in-process, their thread and the client would take turns on the GIL, and every
+microsecond of client work would add to the server's instead of overlapping it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import httpx
+
+from ezy.connectors._shopify_shapes import PRODUCTS_QUERY
+from ezy.connectors.http import HttpConnector
+from ezy.connectors.sample import SampleConnector
+from ezy.connectors.shopify import ShopifyConnector
+from tests.fakes.rest_api import records, serve_rest_api
+from tests.fakes.shopify import VERSION, FakeStore, admin_schema, serve_store
+
+PAGE = 100
+COST_PER_PAGE = 826  # 2 + 8 x 103 points: eight products with up to 50 variants (tests/fakes/shopify.py)
+
+
+@contextmanager
+def elsewhere(serve: Callable[[Any], None]) -> Iterator[str]:
+    """`serve(conn)` in a forked child, which sends its base URL and serves until told to stop."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=serve, args=(theirs,), daemon=True)
+    child.start()
+    try:
+        yield str(ours.recv())
+    finally:
+        ours.send("stop")
+        child.join(timeout=10)
+
+
+def _rest_child(conn: Any, count: int) -> None:
+    with serve_rest_api() as api:
+        api.collections["products"] = records(count)
+        conn.send(api.base_url)
+        conn.recv()
+
+
+def _store_child(conn: Any, count: int, restore_rate: float) -> None:
+    admin_schema()  # loaded before the clock starts
+    with serve_store(FakeStore(restore_rate=restore_rate)) as store:
+        store.products = SampleConnector({"count": count}).generate("products", 0, count)
+        conn.send(store.base_url)
+        conn.recv()
+
+
+async def rate(read: Callable[[], Awaitable[int]]) -> float:
+    started = time.perf_counter()
+    return await read() / (time.perf_counter() - started)
+
+
+async def compare(
+    raw: Callable[[], Awaitable[int]], connector: Callable[[], Awaitable[int]]
+) -> tuple[float, float]:
+    await raw()
+    await connector()
+    raws, connectors = [], []
+    for _ in range(3):
+        raws.append(await rate(raw))
+        connectors.append(await rate(connector))
+    return statistics.median(raws), statistics.median(connectors)
+
+
+async def rest_raw(base_url: str) -> int:
+    seen = 0
+    async with httpx.AsyncClient() as client:
+        url: str | None = f"{base_url}/link/products?per_page={PAGE}"
+        while url:
+            answer = await client.get(url)
+            seen += len(answer.json())
+            url = answer.links.get("next", {}).get("url")
+    return seen
+
+
+async def rest_connector(base_url: str) -> int:
+    config = {"baseUrl": base_url, "pagination": {"type": "link", "sizeParam": "per_page"}}
+    source = HttpConnector(config, allow_private_networks=True)
+    seen = 0
+    async for page in source.read("link/products", batch_size=PAGE):
+        seen += len(page.records)
+    await source.close()
+    return seen
+
+
+async def shopify_raw(base_url: str) -> int:
+    url = f"{base_url}/admin/api/{VERSION}/graphql.json"
+    seen, after = 0, None
+    async with httpx.AsyncClient(headers={"X-Shopify-Access-Token": FakeStore.token}) as client:
+        while True:
+            variables: dict[str, Any] = {"first": 8, "after": after, "query": None}
+            body = (await client.post(url, json={"query": PRODUCTS_QUERY, "variables": variables})).json()
+            connection = body["data"]["products"]
+            seen += len(connection["nodes"])
+            if not connection["pageInfo"]["hasNextPage"]:
+                return seen
+            after = connection["pageInfo"]["endCursor"]
+
+
+async def shopify_connector(base_url: str) -> int:
+    config = {"shopDomain": FakeStore.domain, "apiVersion": VERSION, "endpoint": base_url}
+    source = ShopifyConnector(config, {"accessToken": FakeStore.token}, allow_private_networks=True)
+    seen = 0
+    async for page in source.read("products", batch_size=250):
+        seen += len(page.records)
+    await source.close()
+    return seen
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rest-records", type=int, default=20_000)
+    parser.add_argument("--shopify-products", type=int, default=400)
+    parser.add_argument(
+        "--throttled", type=int, default=48, help="products at the documented throttle (0: skip)"
+    )
+    args = parser.parse_args()
+    rows = []
+    with elsewhere(partial(_rest_child, count=args.rest_records)) as url:
+        rows.append(
+            ("REST, unthrottled", await compare(partial(rest_raw, url), partial(rest_connector, url)))
+        )
+    with elsewhere(partial(_store_child, count=args.shopify_products, restore_rate=1e9)) as url:
+        pair = await compare(partial(shopify_raw, url), partial(shopify_connector, url))
+        rows.append(("Shopify, unthrottled", pair))
+    if args.throttled:
+        with elsewhere(partial(_store_child, count=args.throttled, restore_rate=100.0)) as url:
+            # A full bucket pays for the first page; each later page waits for its points.
+            ceiling = args.throttled / ((-(-args.throttled // 8) * COST_PER_PAGE - 1000) / 100.0)
+            rows.append(("Shopify, 100 points/s", (ceiling, await rate(partial(shopify_connector, url)))))
+    print(f"{'':24}{'raw / ceiling':>16}{'connector':>12}{'ratio':>8}")
+    for name, (raw, connector) in rows:
+        print(f"{name:24}{raw:>16,.1f}{connector:>12,.1f}{connector / raw:>8.2f}  records/s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
