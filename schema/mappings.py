@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from ezy.expressions import BACKENDS
 from ezy.mappings import service
 from ezy.mappings.models import MappingConfiguration as MappingRow
 from ezy.pagination import DEFAULT_PAGE_SIZE
@@ -86,7 +87,7 @@ class PreviewResult:
     stages: PreviewStages
     output: JSON | None
     stopped_at: PreviewStop | None
-    fields: JSON = strawberry.field(description="Per output field: `{value, compiled}`.")
+    fields: JSON = strawberry.field(description=f"Per output field: `{{value, compiled}}`. {BACKENDS}")
 
     @classmethod
     def from_dict(cls, result: dict[str, Any]) -> PreviewResult:

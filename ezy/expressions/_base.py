@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-CompiledKind = Literal["path", "jsonata"]
+CompiledKind = Literal["path", "compiled", "jsonata"]
+BACKENDS = (
+    "`compiled` names the backend: `path` (a plain path), `compiled` (JSONata compiled to Python) "
+    "or `jsonata` (the interpreter, for what the compiler leaves to it)."
+)
 
 
 class ExpressionSyntaxError(ValueError):

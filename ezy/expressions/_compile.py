@@ -1,12 +1,13 @@
 """Choosing a backend for an expression.
 
-Backends are tried in order; the first that accepts the source compiles it. A faster general
-compiler (JSONata to Python) slots in before the interpreter here without any stage changing.
+Backends are tried in order; the first that accepts the source compiles it: plain paths,
+then the JSONata-to-Python compiler, then the interpreter for what the compiler leaves.
 """
 
 from __future__ import annotations
 
 from ezy.expressions._base import CompiledExpression, ExpressionSyntaxError
+from ezy.expressions._compiler_expression import CompiledJsonataExpression
 from ezy.expressions._jsonata import JsonataExpression
 from ezy.expressions._path import PathExpression, parse_path
 
@@ -18,4 +19,5 @@ def compile_expression(source: str) -> CompiledExpression:
     steps = parse_path(source)
     if steps is not None:
         return PathExpression(source, steps)
-    return JsonataExpression(source)
+    interpreter = JsonataExpression(source)  # also the syntax check
+    return CompiledJsonataExpression.build(interpreter) or interpreter

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, get_args
 
 from ezy.connections import kinds as connection_kinds
+from ezy.expressions import BACKENDS, CompiledKind
 from ezy.rest.openapi_build import Schema, array_of, nullable, ref
 from ezy.rest.openapi_schemas import ANY_OBJECT, NAME, config_resource, obj, patch_of
 
@@ -84,7 +85,8 @@ def mapping_schemas() -> dict[str, Schema]:
         {"stage": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
         required=["stage", "code", "message"],
     )
-    field_result = obj({"value": {"description": "Any JSON."}, "compiled": {"type": "string"}})
+    backend = {"type": "string", "enum": list(get_args(CompiledKind)), "description": BACKENDS}
+    field_result = obj({"value": {"description": "Any JSON."}, "compiled": backend})
     stage_names = ("normalize", "transform", "validate")
     field_result["properties"]["error"] = nullable({"type": "string"})  # the field's own failure, or null
     result = obj(

@@ -33,7 +33,7 @@ def test_preview_shows_each_stage_and_the_fields() -> None:
         "fields": {
             "id": {"value": 1, "compiled": "path", "error": None},
             "title": {"value": "Mug", "compiled": "path", "error": None},
-            "price": {"value": 5.0, "compiled": "jsonata", "error": None},
+            "price": {"value": 5.0, "compiled": "compiled", "error": None},
         },
     }
 
