@@ -108,5 +108,6 @@ async def test_a_cancelled_run_cancels_the_read_ahead_and_closes_the_source() ->
     with pytest.raises(asyncio.CancelledError):
         await run
     assert source.closed
-    await asyncio.sleep(0.01)  # let the generators' own finalizers (if any) finish
-    assert asyncio.all_tasks() == {asyncio.current_task()}  # nothing left reading
+    handed_out = source.handed_out
+    await asyncio.sleep(0.05)
+    assert source.handed_out == handed_out  # nothing left reading
