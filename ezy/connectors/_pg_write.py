@@ -1,10 +1,11 @@
 """Batch writes for the postgres connector: one statement per batch, bad rows isolated.
 
-A batch of `COPY_MIN_ROWS` rows or more is copied (binary COPY, every column as text) into a
-temporary table of the session, then written by one `INSERT ... SELECT ... ON CONFLICT` (or
-UPDATE ... FROM), both in one transaction. A smaller batch goes as one `INSERT ... SELECT FROM
+A batch of `COPY_MIN_ROWS` rows or more is copied (binary COPY; each column as text, or native
+where the batch's values allow, see _pg_sql) into a temporary table of the session, then
+written by one `INSERT ... SELECT ... ON CONFLICT` (or UPDATE ... FROM), both in one
+transaction. A smaller batch goes as one `INSERT ... SELECT FROM
 unnest(...)` statement, which costs one round trip instead of four. Both paths cast the same
-text to the column's type inside PostgreSQL, so they accept and refuse the same values.
+values to the column's type inside PostgreSQL, so they accept and refuse the same values.
 
 When PostgreSQL rejects a batch for a row's data (a constraint, a value that does not cast),
 the batch is split in halves and each half tried again through unnest, down to single rows:
@@ -22,7 +23,9 @@ from ezy.connectors._pg_sql import (
     Column,
     create_staging_sql,
     dump_json,
+    dump_jsonb,
     encode_text,
+    native_kind,
     staged_write_sql,
     staging_columns,
     staging_table,
@@ -40,7 +43,7 @@ REJECTED = "load_rejected"
 # Below this, the unnest statement's single round trip beats BEGIN, COPY, INSERT, COMMIT.
 COPY_MIN_ROWS = 100
 
-Row = tuple[int, list[str | None]]  # the record's index in the batch, its encoded values
+Row = tuple[int, list[Any]]  # the record's index in the batch, its encoded values
 Write = Callable[[list[Row]], Awaitable[set[int] | None]]
 
 
@@ -56,19 +59,20 @@ class BatchWriter:
         columns: Mapping[str, Column],
         mode: WriteMode,
         keys: Sequence[str],
-        staged: set[int] | None = None,
+        staged: set[str] | None = None,
     ) -> None:
         self.conn, self.table, self.columns, self.mode, self.keys = conn, table, columns, mode, tuple(keys)
-        # Widths whose staging table exists on `conn`: the caller keeps this per connection.
+        # Staging tables that exist on `conn`: the caller keeps this per connection.
         self.staged = staged if staged is not None else set()
 
     async def write(self, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         results: list[WriteResult] = [WRITE_OK] * len(records)
         used = self._used_columns(records)
-        rows = self._rows(records, used, results)
+        columns = [self.columns[n] for n in used]
+        kinds = [native_kind(c, [r.get(c.name) for r in records]) for c in columns]
+        rows = self._rows(records, used, kinds, results)
         if rows:
-            columns = [self.columns[n] for n in used]
-            for index, message in (await self._write_rows(columns, rows)).items():
+            for index, message in (await self._write_rows(columns, kinds, rows)).items():
                 results[index] = _rejected(message)
         return results
 
@@ -78,11 +82,19 @@ class BatchWriter:
         return [name for name in self.columns if name in present]
 
     def _rows(
-        self, records: Sequence[Mapping[str, Any]], used: list[str], results: list[WriteResult]
+        self,
+        records: Sequence[Mapping[str, Any]],
+        used: list[str],
+        kinds: list[str],
+        results: list[WriteResult],
     ) -> list[Row]:
         """Each record's values, encoded; a record that cannot be written gets its result here."""
         known, keys, keyed = self.columns.keys(), self.keys, self.mode != "insert"
-        plan = [(name, self.columns[name].is_json) for name in used]
+        # Per column: pass the value as it is (a native kind), or which encoder makes its text.
+        plan = [
+            (name, kind != "text", _json_encoder(self.columns[name].sql_type, self.columns[name].is_json))
+            for name, kind in zip(used, kinds, strict=True)
+        ]
         key_at = [used.index(k) for k in keys]
         one_key = key_at[0] if keyed and len(key_at) == 1 else None
         rows: dict[Any, Row] = {}
@@ -98,12 +110,17 @@ class BatchWriter:
                     results[i] = _rejected(f"key field(s) missing or null: {', '.join(nulls)}")
                     continue
             try:
-                # jsonb/json columns get JSON text; others encode_text, inlined for str and None.
+                # Native kinds and None as they are; jsonb/json columns get JSON text; others
+                # encode_text, inlined for str.
                 row = [
-                    (None if value is None else dump_json(value))
-                    if is_json
-                    else (value if value is None or type(value) is str else encode_text(value))
-                    for name, is_json in plan
+                    value
+                    if value is None or native
+                    else (
+                        to_json(value)
+                        if to_json is not None
+                        else (value if type(value) is str else encode_text(value))
+                    )
+                    for name, native, to_json in plan
                     for value in (get(name),)
                 ]
             except (RecursionError, ValueError, TypeError) as exc:
@@ -117,12 +134,12 @@ class BatchWriter:
                 rows[tuple([row[j] for j in key_at]) if keyed else i] = (i, row)
         return list(rows.values())
 
-    async def _write_rows(self, columns: list[Column], rows: list[Row]) -> dict[int, str]:
+    async def _write_rows(self, columns: list[Column], kinds: list[str], rows: list[Row]) -> dict[int, str]:
         """Write `rows`; the index and error of each row PostgreSQL would not take."""
-        sql = write_sql(self.table, columns, self.keys, self.mode)
+        sql = write_sql(self.table, columns, self.keys, self.mode, kinds)
         if len(rows) < COPY_MIN_ROWS:
             return await self._isolate(sql, rows)
-        return await self._guarded(sql, rows, lambda batch: self._copy(columns, batch))
+        return await self._guarded(sql, rows, lambda batch: self._copy(columns, kinds, batch))
 
     async def _guarded(self, sql: str, rows: list[Row], write: Write) -> dict[int, str]:
         """`write(rows)`; on a row's data error, halve through unnest until the bad rows stand alone."""
@@ -139,18 +156,21 @@ class BatchWriter:
             raise ConnectorError(f"{self.table}: {_pg_message(exc)}") from exc
         return self._not_found(rows, found)
 
-    async def _copy(self, columns: list[Column], rows: list[Row]) -> set[int] | None:
-        width = len(columns)
-        if width not in self.staged:
-            await self.conn.execute(create_staging_sql(width))
-            self.staged.add(width)
-        sql = staged_write_sql(self.table, columns, self.keys, self.mode)
-        # The ordinal goes last, as WITH ORDINALITY's does: UPDATE ... RETURNING names rows by it.
-        staged = [(*row, n) for n, (_, row) in enumerate(rows, 1)]
+    async def _copy(self, columns: list[Column], kinds: list[str], rows: list[Row]) -> set[int] | None:
+        table = staging_table(kinds)
+        if table not in self.staged:
+            await self.conn.execute(create_staging_sql(kinds))
+            self.staged.add(table)
+        sql = staged_write_sql(self.table, columns, self.keys, self.mode, kinds)
+        names = staging_columns(len(columns))
+        staged: list[Sequence[Any]]
+        if self.mode == "update":
+            # The ordinal goes last, as WITH ORDINALITY's does: UPDATE ... RETURNING names rows by it.
+            staged = [(*row, n) for n, (_, row) in enumerate(rows, 1)]
+        else:  # only update reads it: the other modes leave it null
+            staged, names = [row for _, row in rows], names[:-1]
         async with self.conn.transaction():
-            await self.conn.copy_records_to_table(
-                staging_table(width), records=staged, columns=staging_columns(width), schema_name="pg_temp"
-            )
+            await self.conn.copy_records_to_table(table, records=staged, columns=names, schema_name="pg_temp")
             if self.mode == "update":
                 return {r[0] for r in await self.conn.fetch(sql)}
             await self.conn.execute(sql)
@@ -173,6 +193,13 @@ class BatchWriter:
         if found is None:
             return {}
         return {i: "no row with these keys to update" for n, (i, _) in enumerate(rows, 1) if n not in found}
+
+
+def _json_encoder(sql_type: str, is_json: bool) -> Callable[[Any], str] | None:
+    # jsonb keeps values, so any text of the same value will do; json keeps the text itself.
+    if not is_json:
+        return None
+    return dump_jsonb if sql_type == "jsonb" else dump_json
 
 
 def _pg_message(exc: Exception) -> str:

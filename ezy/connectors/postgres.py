@@ -71,7 +71,7 @@ class PostgresConnector:
         self._password = (secrets or {}).get("password")
         self._allow_private = allow_private_networks
         self._writer: Any = None  # asyncpg.Connection, opened on first write
-        self._staged: set[int] = set()  # staging tables that exist on the writer connection
+        self._staged: set[str] = set()  # staging tables that exist on the writer connection
         self._columns: dict[str, dict[str, Column]] = {}
 
     async def _connect(self) -> Any:

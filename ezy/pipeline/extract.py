@@ -2,12 +2,16 @@
 
 A page that fails with a transient error is read again, from the cursor of the last page that
 came through, with backoff; after the policy's attempts the run fails.
+
+`prefetched` reads one page ahead, so the source works on the next page while the run waits
+on the load of the current one. Reading ahead moves no checkpoint: the runner records a page's
+cursor only once the batch that carried it is loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from ezy.connectors.base import Connector, ConnectorError, Page, TransientError
@@ -18,7 +22,7 @@ from ezy.pipeline.retry import RetryPolicy
 
 async def read_pages(
     source: Connector, section: ExtractSection, cursor: str | None, policy: RetryPolicy
-) -> AsyncIterator[Page]:
+) -> AsyncGenerator[Page, None]:
     if not section.resource:
         raise RunFailed("the mapping names no extract.resource to read")
     failures = 0
@@ -56,7 +60,7 @@ async def read_pages(
                 await closer()
 
 
-async def batches(records: Iterable[Any], size: int) -> AsyncIterator[Page]:
+async def batches(records: Iterable[Any], size: int) -> AsyncGenerator[Page, None]:
     """Pushed or replayed records, in extract-sized batches with no cursor."""
     batch: list[Any] = []
     for record in records:
@@ -66,3 +70,28 @@ async def batches(records: Iterable[Any], size: int) -> AsyncIterator[Page]:
             batch = []
     if batch:
         yield Page(batch)
+
+
+async def prefetched(pages: AsyncGenerator[Page, None]) -> AsyncGenerator[Page, None]:
+    """`pages`, with the next one already being read while the caller works on this one.
+
+    At most one page is held ahead; when the caller stops early (an error, a cancelled run),
+    the read in flight is cancelled and the source closed.
+    """
+    ahead: asyncio.Future[Page] = asyncio.ensure_future(anext(pages))
+    try:
+        while True:
+            try:
+                page = await ahead
+            except StopAsyncIteration:
+                return
+            ahead = asyncio.ensure_future(anext(pages))
+            await asyncio.sleep(0)  # let the read start now: its request goes out before our work
+            yield page
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+        await asyncio.wait({ahead})
+        if not ahead.cancelled():
+            ahead.exception()  # retrieved: it belongs to a page nobody will use
+        await pages.aclose()

@@ -5,6 +5,10 @@ then the `numbers` and `timestamps` paths (written with the source's key names) 
 The input record is never modified, so it stays the DLQ payload if this stage fails it. With
 no walk to do, only the containers the paths write into are copied; the rest is shared with
 the input, which no stage modifies.
+
+The section is compiled once per run into a plan: one Python function, generated for exactly
+the options given (the walk's string rule and key rule written in, each path's steps unrolled
+into nested loops), so no record pays for reading the options.
 """
 
 from __future__ import annotations
@@ -36,19 +40,31 @@ class NormalizeStage:
         self._case = _case_converter(section.key_case)
         convert = self._case or (lambda key: key)
         paths = [
-            *((_convert_steps(parse_field_path(p), convert), to_number) for p in section.numbers),
-            *((_convert_steps(parse_field_path(p), convert), to_timestamp) for p in section.timestamps),
+            *((_convert_steps(parse_field_path(p), convert), "to_number") for p in section.numbers),
+            *((_convert_steps(parse_field_path(p), convert), "to_timestamp") for p in section.timestamps),
         ]
-        self._paths = [_updater(steps, fn) for steps, fn in paths]
-        self._spine = _trie(steps for steps, _ in paths)
         walks = section.trim_strings or section.empty_as_null or self._case is not None
-        self._walk = _walker(section.trim_strings, section.empty_as_null, self._case) if walks else None
+        self._noop = not walks and not paths
+        plan = _plan(section.trim_strings, section.empty_as_null, self._case is not None, walks, paths)
+        namespace: dict[str, Any] = {
+            "MAX_DEPTH": MAX_DEPTH,
+            "_PLAIN": _PLAIN,
+            "case": self._case,
+            "to_number": to_number,
+            "to_timestamp": to_timestamp,
+            "update_at": update_at,
+            "copy_spine": _copy_spine,
+            "spine": _trie(steps for steps, _ in paths),
+        }
+        exec(compile(plan, "<normalize plan>", "exec"), namespace)  # our own generated source, no input in it
+        self.plan_source = plan
+        self._normalize: Callable[[dict[str, Any]], dict[str, Any]] = namespace["normalize"]
 
     def run(self, entries: list[Entry]) -> StageResult:
         result = StageResult(ok=[])
-        if self._walk is None and not self._paths:
+        if self._noop:
             return self._check_objects(entries, result)
-        ok, normalize = result.ok, self.normalize
+        ok, normalize = result.ok, self._normalize
         for entry in entries:
             record = entry.record
             if type(record) is not dict:
@@ -79,13 +95,7 @@ class NormalizeStage:
         return result
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        if self._walk is None and not self._paths:
-            return record
-        walk = self._walk
-        out: dict[str, Any] = walk(record) if walk is not None else _copy_spine(record, self._spine)
-        for update in self._paths:
-            update(out)
-        return out
+        return record if self._noop else self._normalize(record)
 
 
 _PLAIN = frozenset({int, float, bool, type(None)})
@@ -93,111 +103,97 @@ _PLAIN = frozenset({int, float, bool, type(None)})
 MAX_DEPTH = 1000
 
 
-def _walker(trim: bool, empty: bool, case: Callable[[str], str] | None) -> Callable[[Any], Any]:
-    """The copying walk, specialised: exact JSON types dispatch on `type()`, in the loop."""
+def _plan(
+    trim: bool, empty: bool, case: bool, walks: bool, paths: list[tuple[tuple[PathStep, ...], str]]
+) -> str:
+    """The source of `normalize(record)` for these options.
 
-    def walk_dict(value: dict[Any, Any], depth: int) -> dict[Any, Any]:
-        if depth > MAX_DEPTH:
-            raise RecursionError
-        out = {}
-        for key, item in value.items():
-            kind = type(item)
-            if kind is str:
-                if trim:
-                    item = item.strip()
-                if empty and not item:
-                    item = None
-            elif kind is dict:
-                item = walk_dict(item, depth + 1)
-            elif kind is list:
-                item = walk_list(item, depth + 1)
-            elif kind not in _PLAIN:
-                item = walk_any(item, depth + 1)
-            out[key if case is None else case(key)] = item
-        return out
-
-    def walk_list(value: list[Any], depth: int) -> list[Any]:
-        if depth > MAX_DEPTH:
-            raise RecursionError
-        return [item if type(item) in _PLAIN else walk_any(item, depth + 1) for item in value]
-
-    def walk_any(value: Any, depth: int = 0) -> Any:
-        if isinstance(value, str):
-            if trim:
-                value = value.strip()
-            return None if empty and value == "" else value
-        if isinstance(value, dict):
-            return walk_dict(value, depth)
-        if isinstance(value, list):
-            return walk_list(value, depth)
-        return value
-
-    return walk_any
-
-
-def _updater(steps: tuple[PathStep, ...], fn: Callable[[Any], Any]) -> Callable[[Any], None]:
-    """`update_at(record, steps, fn)` compiled to nested closures, one per step.
-
-    Depth-first, which visits the values in the same order as update_at's level-by-level walk
-    (so the first value to fail is the same one).
+    The walk copies every container, exact JSON types dispatched on `type()` in the loop, the
+    rest through `walk_any`'s isinstance checks; each path then updates the copy in place,
+    depth first (the order of update_at's level-by-level walk, so the first value to fail is
+    the same one).
     """
+    lines = [*_walk_source(trim, empty, case), "def normalize(record):"]
+    lines.append("    out = walk_any(record, 0)" if walks else "    out = copy_spine(record, spine)")
+    for steps, fn in paths:
+        lines.extend(_path_source(steps, fn))
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
+def _walk_source(trim: bool, empty: bool, case: bool) -> list[str]:
+    strip = ".strip()" if trim else ""
+    # `x or None` is x unless x is "" (for an exact str).
+    text = f"item{strip} or None" if empty else f"item{strip}"
+    # A str subclass keeps walk_any's `== ""` test.
+    any_text = f"(None if (value := value{strip}) == '' else value)" if empty else f"value{strip}"
+    key = "case(key)" if case else "key"
+    return [
+        "def walk_dict(value, depth):",
+        "    if depth > MAX_DEPTH:",
+        "        raise RecursionError",
+        "    out = {}",
+        "    for key, item in value.items():",
+        "        kind = type(item)",
+        "        if kind is str:",
+        f"            item = {text}" if trim or empty else "            pass",
+        "        elif kind is dict:",
+        "            item = walk_dict(item, depth + 1)",
+        "        elif kind is list:",
+        "            item = walk_list(item, depth + 1)",
+        "        elif kind not in _PLAIN:",
+        "            item = walk_any(item, depth + 1)",
+        f"        out[{key}] = item",
+        "    return out",
+        "def walk_list(value, depth):",
+        "    if depth > MAX_DEPTH:",
+        "        raise RecursionError",
+        "    return [item if type(item) in _PLAIN else walk_any(item, depth + 1) for item in value]",
+        "def walk_any(value, depth):",
+        "    if isinstance(value, str):",
+        f"        return {any_text}",
+        "    if isinstance(value, dict):",
+        "        return walk_dict(value, depth)",
+        "    if isinstance(value, list):",
+        "        return walk_list(value, depth)",
+        "    return value",
+    ]
+
+
+def _path_source(steps: tuple[PathStep, ...], fn: str) -> list[str]:
+    """Statements applying `fn` at `steps` of `out`, one nested block per step."""
     if not steps:
-        return lambda record: update_at(record, steps, fn)  # raises as update_at does
+        return [f"    update_at(out, (), {fn})"]  # raises as update_at does
+    lines, indent, here = [], "    ", "out"
     *head, last = steps
-    update = _update_last(last, fn)
-    for step in reversed(head):
-        update = _descend(step, update)
-    return update
-
-
-def _update_last(last: PathStep, fn: Callable[[Any], Any]) -> Callable[[Any], None]:
+    for n, step in enumerate(head):
+        inner = f"v{n}"
+        if isinstance(step, str) and step != "*":
+            lines.append(f"{indent}if isinstance({here}, dict) and {step!r} in {here}:")
+            lines.append(f"{indent}    {inner} = {here}[{step!r}]")
+            indent += "    "
+        elif step == "*":
+            lines.append(f"{indent}if isinstance({here}, list):")
+            lines.append(f"{indent}    for {inner} in list({here}):")
+            indent += "        "
+        else:
+            index = int(step)
+            lines.append(f"{indent}if isinstance({here}, list) and -len({here}) <= {index} < len({here}):")
+            lines.append(f"{indent}    {inner} = {here}[{index}]")
+            indent += "    "
+        here = inner
     if isinstance(last, str) and last != "*":
-
-        def update_field(parent: Any) -> None:
-            if isinstance(parent, dict) and last in parent:
-                parent[last] = fn(parent[last])
-
-        return update_field
-    if last == "*":
-
-        def update_items(parent: Any) -> None:
-            if isinstance(parent, list):
-                for i, item in enumerate(parent):
-                    parent[i] = fn(item)
-
-        return update_items
-    index = int(last)
-
-    def update_item(parent: Any) -> None:
-        if isinstance(parent, list) and -len(parent) <= index < len(parent):
-            parent[index] = fn(parent[index])
-
-    return update_item
-
-
-def _descend(step: PathStep, inner: Callable[[Any], None]) -> Callable[[Any], None]:
-    if isinstance(step, str) and step != "*":
-
-        def into_field(value: Any) -> None:
-            if isinstance(value, dict) and step in value:
-                inner(value[step])
-
-        return into_field
-    if step == "*":
-
-        def into_items(value: Any) -> None:
-            if isinstance(value, list):
-                for item in list(value):
-                    inner(item)
-
-        return into_items
-    index = int(step)
-
-    def into_item(value: Any) -> None:
-        if isinstance(value, list) and -len(value) <= index < len(value):
-            inner(value[index])
-
-    return into_item
+        lines.append(f"{indent}if isinstance({here}, dict) and {last!r} in {here}:")
+        lines.append(f"{indent}    {here}[{last!r}] = {fn}({here}[{last!r}])")
+    elif last == "*":
+        lines.append(f"{indent}if isinstance({here}, list):")
+        lines.append(f"{indent}    for i, item in enumerate({here}):")
+        lines.append(f"{indent}        {here}[i] = {fn}(item)")
+    else:
+        index = int(last)
+        lines.append(f"{indent}if isinstance({here}, list) and -len({here}) <= {index} < len({here}):")
+        lines.append(f"{indent}    {here}[{index}] = {fn}({here}[{index}])")
+    return lines
 
 
 Trie = dict[PathStep, "Trie"]

@@ -1,6 +1,7 @@
 """One run: pages stream through normalize, transform and validate, then load in batches.
 
-Memory holds one page plus at most one load batch: the runner flushes when the records waiting
+Memory holds one page, the page read ahead (a source's next page is read while the current
+batch loads) and at most one load batch: the runner flushes when the records waiting
 for load and the failures waiting to be recorded together reach the load batch size, so a run
 whose records all fail streams its failures (and its progress) like one whose records all load.
 After each flush the runner reports, in this order, the flush's failures, the references of the
@@ -10,15 +11,16 @@ so a checkpoint never gets ahead of what is loaded and recorded.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ezy.connectors.base import Connector, Page
 from ezy.expressions import run_off_loop
 from ezy.mappings.document import MappingDocument, parse_mapping_document
-from ezy.pipeline.extract import batches, read_pages
+from ezy.pipeline.extract import batches, prefetched, read_pages
 from ezy.pipeline.journal import RunJournal
 from ezy.pipeline.load import LoadStage
 from ezy.pipeline.normalize import NormalizeStage
@@ -178,15 +180,17 @@ async def run_pipeline(
         if len(refs) != len(records):
             raise ValueError(f"{len(refs)} refs for {len(records)} records")
         run.refs = iter(refs)
-    pages: AsyncIterator[Page]
+    pages: AsyncGenerator[Page, None]
     if records is not None:
         pages = batches(records, doc.extract.batch_size)
     else:
         assert source is not None
-        pages = read_pages(source, doc.extract, cursor, policy)
+        pages = prefetched(read_pages(source, doc.extract, cursor, policy))
     try:
-        async for page in _timed_pages(pages, run.stats):
-            await run.page(page)
+        # Closed however the run ends, so a source's read (and its read-ahead) stops with it.
+        async with contextlib.aclosing(pages), contextlib.aclosing(_timed_pages(pages, run.stats)) as timed:
+            async for page in timed:
+                await run.page(page)
         await run.flush()
     except RunFailed as exc:
         exc.stats = run.stats.snapshot()
@@ -194,7 +198,7 @@ async def run_pipeline(
     return run.stats
 
 
-async def _timed_pages(pages: AsyncIterator[Page], stats: RunStats) -> AsyncIterator[Page]:
+async def _timed_pages(pages: AsyncIterator[Page], stats: RunStats) -> AsyncGenerator[Page, None]:
     """The pages, with the time spent waiting for each counted as extract's."""
     extract = stats.stages[Stage.EXTRACT]
     while True:
