@@ -150,7 +150,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(json_values)
 def test_jsonb_text_is_the_same_value_as_the_reference_text(value: Any) -> None:
     reference = dump_json(value)

@@ -83,7 +83,7 @@ def _assert_same(section: NormalizeSection, record: Any) -> None:
     assert repr(record) == repr(before)  # the input, the DLQ payload, is never modified
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sections, records)
 def test_the_plan_matches_the_interpreted_stage(section: NormalizeSection, record: Any) -> None:
     _assert_same(section, record)
