@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
@@ -81,6 +82,17 @@ class DbJournal:
         await self.commit()
         self.base = add_counts(self.base, stats)
 
+    async def commit_unit(
+        self, failures: list[RecordFailure], stats: RunStats, settle: Callable[[], Awaitable[None]]
+    ) -> None:
+        """A unit of work that is done again whole if it does not settle (a webhook micro-batch):
+        its failures, its counts and its `settle` writes go in ONE transaction, so a retry after a
+        failure or a kill part-way finds neither its counts nor its dead letters, and counts it once."""
+        await self.commit()
+        self._inflight = asyncio.ensure_future(self._write(failures, [], stats, None, settle))
+        await asyncio.shield(self._inflight)
+        self.base = add_counts(self.base, stats)
+
     async def commit(self, cursor: str | None = None) -> None:
         """Writes what is buffered, and the cursor if given, in one transaction.
 
@@ -102,9 +114,16 @@ class DbJournal:
             await asyncio.shield(self._inflight)
 
     async def _write(
-        self, failures: list[RecordFailure], passed: list[Any], stats: RunStats | None, cursor: str | None
+        self,
+        failures: list[RecordFailure],
+        passed: list[Any],
+        stats: RunStats | None,
+        cursor: str | None,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         async with in_transaction():
+            if settle is not None:
+                await settle()
             if failures:
                 await self._record_failures(failures)
             if passed and self.replay is not None:

@@ -11,7 +11,9 @@ Runs of one instance hold its lock, and each takes the oldest waiting deliveries
 one entity are applied in the order they were received. Each delivery links to the run that took it
 (`syncLogId`) and ends on its own records: `processed` when none failed, `processed` with an error
 when some did, `failed` when all did. The run's counts, entity errors and dead letters are the sum
-of its micro-batches'.
+of its micro-batches', each written in the transaction that settles its deliveries: a run retried
+or resumed after a failure or a kill part-way through a batch takes that batch again whole and
+counts it once.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import time
 import uuid
 from collections import Counter
 from typing import Any
-
-from tortoise.transactions import in_transaction
 
 from ezy.connectors.base import Connector
 from ezy.mappings.document import MappingDocument
@@ -44,25 +44,25 @@ def is_batch(run: SyncLog) -> bool:
     return run.trigger == "webhook" and run.request.get("batch") == BATCH_REQUEST["batch"]
 
 
-class _FailedRefs:
-    """The journal, noting which records failed (their refs) on the way."""
+class _BatchBook:
+    """The runner's journal for one micro-batch: holds its failures (noting which records failed)
+    and its counts until the batch settles, so they are written with its settlement or not at all."""
 
-    def __init__(self, journal: DbJournal) -> None:
-        self.journal = journal
-        self.failed: set[Any] = set()
+    def __init__(self) -> None:
+        self.recorded: list[RecordFailure] = []
+        self.stats: RunStats | None = None
 
     async def progress(self, stats: RunStats) -> None:
-        await self.journal.progress(stats)
+        self.stats = stats
 
     async def failures(self, failures: list[RecordFailure]) -> None:
-        self.failed.update(f.ref for f in failures)
-        await self.journal.failures(failures)
+        self.recorded.extend(failures)
 
     async def passed(self, refs: list[Any]) -> None:
         return None  # only failures matter here
 
     async def checkpoint(self, cursor: str) -> None:
-        await self.journal.checkpoint(cursor)
+        return None  # deliveries have no cursor: a batch's settlement is its checkpoint
 
 
 async def run_batches(
@@ -81,12 +81,16 @@ async def run_batches(
             rows = payload if isinstance(payload, list) else [payload]
             records.extend(rows)
             owners.extend([i] * len(rows))
-        recorder = _FailedRefs(journal)
+        book = _BatchBook()
         stats = await run_pipeline(
-            None, target, document, recorder, records=records, refs=list(range(len(records))), retry=policy
+            None, target, document, book, records=records, refs=list(range(len(records))), retry=policy
         )
-        await journal.carry_over(stats)
-        await _settle(run, batch, Counter(owners[r] for r in recorder.failed))
+        failed = Counter(owners[f.ref] for f in book.recorded)
+
+        async def settle(batch: list[WebhookDelivery] = batch, failed: Counter[int] = failed) -> None:
+            await _settle(run, batch, failed)
+
+        await journal.commit_unit(book.recorded, stats, settle)
         taken += len(batch)
 
 
@@ -112,6 +116,7 @@ async def _take(run: SyncLog, endpoints: list[uuid.UUID]) -> list[WebhookDeliver
 
 
 async def _settle(run: SyncLog, batch: list[WebhookDelivery], failed: Counter[int]) -> None:
+    """Inside the journal's transaction that writes the batch's counts and failures."""
     now = utcnow()
     groups: dict[tuple[str, str | None], list[uuid.UUID]] = {}
     for i, delivery in enumerate(batch):
@@ -122,12 +127,11 @@ async def _settle(run: SyncLog, batch: list[WebhookDelivery], failed: Counter[in
             continue
         status = "failed" if failed[i] == records else "processed"
         groups.setdefault((status, f"{failed[i]} of {records} records failed"), []).append(delivery.id)
-    async with in_transaction():
-        for (status, error), ids in groups.items():
-            processed_at = now if status == "processed" else None
-            await WebhookDelivery.filter(id__in=ids, sync_log_id=run.id, status="accepted").update(
-                status=status, error=error, processed_at=processed_at
-            )
+    for (status, error), ids in groups.items():
+        processed_at = now if status == "processed" else None
+        await WebhookDelivery.filter(id__in=ids, sync_log_id=run.id, status="accepted").update(
+            status=status, error=error, processed_at=processed_at
+        )
 
 
 async def settle_unsettled(run: SyncLog, status: str, error: str | None) -> None:
