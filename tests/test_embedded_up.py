@@ -66,7 +66,7 @@ def test_up_serves_the_api_on_the_embedded_default(tmp_path: Path) -> None:
     assert created["apiKey"] not in output
 
 
-def test_up_demo_runs_and_ezy_run_follows_to_the_final_counts(tmp_path: Path) -> None:
+def test_up_demo_runs_both_instances_and_ezy_run_follows_to_the_final_counts(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EZY_")}
     env.update(EZY_PORT=str(port))
@@ -81,9 +81,12 @@ def test_up_demo_runs_and_ezy_run_follows_to_the_final_counts(tmp_path: Path) ->
     )
     try:
         assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(3)]
+        lines = [server.stdout.readline() for _ in range(5)]
         instance_id = lines[0].split("instance ")[1].split()[0]
-        key = lines[1].rsplit(" ", 1)[1].strip()
+        shopify_id = lines[1].split("instance ")[1].split()[0]
+        key = lines[2].rsplit(" ", 1)[1].strip()
+        # The Shopify instance reads a store this process serves, and says so.
+        assert "LOCAL STAND-IN store at http://127.0.0.1:" in lines[1] and "not Shopify" in lines[1], lines
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -119,6 +122,26 @@ def test_up_demo_runs_and_ezy_run_follows_to_the_final_counts(tmp_path: Path) ->
         else:
             assert run.returncode == 3, run.stdout + run.stderr  # partial: the demo rejects prices over 150
             assert "total 500" in run.stdout and "partial" in run.stdout
+        # The stand-in store's 40 products, read through the shopify connector (its Admin GraphQL
+        # queries, paging and cost pacing), all pass the demo's mapping.
+        run = subprocess.run(
+            [*cli, "run", shopify_id, "--follow"],
+            cwd=tmp_path,
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=60,
+        )
+        assert run.returncode == 0 and "succeeded" in run.stdout, run.stdout + run.stderr
+        if "total 40" not in run.stdout:
+            # The schedule fired first and took the products; `ezy run` re-read only the overlap.
+            logs = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/sync-logs",
+                params={"instanceId": shopify_id, "trigger": "schedule"},
+                headers={"Authorization": f"ApiKey {key}"},
+            ).json()["items"]
+            assert [(log["status"], log["counts"]["total"]) for log in logs] == [("succeeded", 40)], logs
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=30)
+    assert "Application shutdown complete" in output and "Traceback" not in output
