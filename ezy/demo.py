@@ -117,8 +117,9 @@ async def _stand_in_profile(tenant_id: Any, box: SecretBox, url: str) -> Connect
             secrets_encrypted=box.encrypt(secrets),
             secret_keys=sorted(secrets),
         )
-    profile.config = config
-    await profile.save(update_fields=["config"])
+    if profile.config != config:
+        profile.config, profile.version = config, profile.version + 1
+        await profile.save(update_fields=["config", "version", "updated_at"])
     return profile
 
 
