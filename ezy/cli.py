@@ -99,14 +99,26 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
     from ezy.server import serve
 
     _hold_data_dir(settings.data_dir)
-    if args.demo:
-        from ezy.demo import ensure_demo
+    if not args.demo:
+        serve(settings, roles=("api", "worker", "scheduler"), banner=True)
+        return
+    from ezy.demo import ensure_demo
+    from ezy.demo_shopify import demo_store
+    from ezy.demo_shopify.store import serve_store
 
-        instance_id, key = _run(settings, ensure_demo)
-        print(f"demo tenant: instance {instance_id} syncs a sample store every minute")
-        print(f"demo API key (shown once): {key}")
-        print(f"  try: ezy run {instance_id} --follow", flush=True)
-    serve(settings, roles=("api", "worker", "scheduler"), banner=True)
+    # The stand-in Shopify store lives on a loopback port for as long as `ezy up` does.
+    with serve_store(demo_store()) as store:
+        demo = _run(settings, lambda: ensure_demo(settings, store.base_url))
+        print(f"demo tenant: instance {demo.sample_instance} syncs a sample store every minute")
+        print(
+            f"demo tenant: instance {demo.shopify_instance} syncs products every minute through the shopify "
+            f"connector from a LOCAL STAND-IN store at {store.base_url} (fake data served by this process; "
+            "not Shopify, no account)"
+        )
+        print(f"demo API key (shown once): {demo.key}")
+        print(f"  try: ezy run {demo.sample_instance} --follow")
+        print(f"  try: ezy run {demo.shopify_instance} --follow", flush=True)
+        serve(settings, roles=("api", "worker", "scheduler"), banner=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""The fake store's data as Shopify's Admin GraphQL API shows it: webhook-shaped rows in, nodes out.
+"""The stand-in store's data as Shopify's Admin GraphQL API shows it: webhook-shaped rows in, nodes out.
 
 Gids, camelCase, enums in upper case, UTC timestamps, money as `MoneyBag`s; connections resolve
 `first` / `after` like Shopify's (opaque cursors, `pageInfo`).

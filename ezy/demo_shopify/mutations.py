@@ -1,4 +1,4 @@
-"""The fake store's mutations: what Shopify does with them, on webhook-shaped rows, with `userErrors`."""
+"""The stand-in store's mutations: what Shopify does with them, on webhook-shaped rows, with `userErrors`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.shopify_nodes import product_node
+from ezy.demo_shopify.nodes import product_node
 
 if TYPE_CHECKING:
-    from tests.fakes.shopify import FakeStore
+    from ezy.demo_shopify.store import FakeStore
 
 
 def _legacy(value: str) -> int:
