@@ -16,7 +16,7 @@ from ezy.instances.models import Instance
 from ezy.mappings.models import MappingConfiguration
 from ezy.schedules.cron import next_run
 from ezy.schedules.models import Schedule
-from ezy.secretbox import SecretBox, load_or_create_key
+from ezy.secretbox import SecretBox, settings_key
 from ezy.tenants.keys import create_key, create_tenant
 from ezy.tenants.models import Tenant
 from ezy.timefmt import utcnow
@@ -93,7 +93,7 @@ async def ensure_demo(settings: Settings, stand_in_url: str) -> Demo:
     if sample is None:
         sample = await _build_sample(tenant.id, sink)
     # The key the runtime will use (it has not started yet): EZY_SECRET_KEY, or the embedded default's.
-    box = SecretBox(settings.secret_key or load_or_create_key(settings.data_dir / "secret.key"))
+    box = SecretBox(settings_key(settings.secret_key, settings.data_dir))
     stand_in = await _stand_in_profile(tenant.id, box, stand_in_url)
     shopify = await Instance.get_or_none(tenant_id=tenant.id, name=SHOPIFY_INSTANCE)
     if shopify is None:

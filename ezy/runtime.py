@@ -28,7 +28,7 @@ from ezy.queue import (
     ping,
     redis_settings,
 )
-from ezy.secretbox import SecretBox, load_or_create_key
+from ezy.secretbox import SecretBox, settings_key
 
 log = logging.getLogger("ezy.runtime")
 _current: Runtime | None = None
@@ -69,16 +69,6 @@ class Runtime:
         assert self._pool is not None, "runtime not started"
         return self._pool
 
-    def _secret_key(self) -> str:
-        if self.settings.secret_key:
-            return self.settings.secret_key
-        path = self.settings.data_dir / "secret.key"
-        existed = path.exists()
-        key = load_or_create_key(path)
-        if not existed:
-            log.warning("EZY_SECRET_KEY is not set: created a key at %s; back it up", path)
-        return key
-
     async def start(self) -> Runtime:
         try:
             return await self._start()
@@ -88,7 +78,7 @@ class Runtime:
 
     async def _start(self) -> Runtime:
         global _current
-        self.secret_box = SecretBox(self._secret_key())
+        self.secret_box = SecretBox(settings_key(self.settings.secret_key, self.settings.data_dir))
         # The embedded Redis first: it is forked before the database driver starts its threads.
         self.redis_settings = redis_settings(self.settings.redis_url, self._embedded_socket())
         if self.migrate:

@@ -7,10 +7,13 @@ new key can be put in front and old tokens re-encrypted with `rotate` at leisure
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+log = logging.getLogger("ezy.secrets")
 
 
 class SecretBox:
@@ -39,6 +42,18 @@ class SecretBox:
 
     def rotate(self, token: str) -> str:
         return self._fernet.rotate(token.encode()).decode() if token else token
+
+
+def settings_key(secret_key: str | None, data_dir: Path) -> str:
+    """The key in force: EZY_SECRET_KEY, or the embedded default's (created and announced once)."""
+    if secret_key:
+        return secret_key
+    path = data_dir / "secret.key"
+    existed = path.exists()
+    key = load_or_create_key(path)
+    if not existed:
+        log.warning("EZY_SECRET_KEY is not set: created a key at %s; back it up", path)
+    return key
 
 
 def load_or_create_key(path: Path) -> str:
