@@ -14,6 +14,7 @@ allowed-size step after another. Any backend (the interpreter, a compiler) share
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +71,9 @@ def current() -> Budget:
     return _budget
 
 
+# How long an evaluation runs before it first lets other threads in, and then how often.
+YIELD_EVERY = 0.001
+
 _scope = threading.local()
 
 
@@ -108,6 +112,7 @@ class Meter:
         "max_depth",
         "max_items",
         "max_string",
+        "yield_at",
     )
 
     def __init__(self) -> None:
@@ -135,6 +140,7 @@ class Meter:
         self.cap = cap
         self.depth = 0
         self.error = None
+        self.yield_at = monotonic() + YIELD_EVERY
 
     def trip(self, budget: BudgetKind, message: str) -> BudgetTripped:
         self.error = ExpressionBudgetError(budget, message)
@@ -142,8 +148,18 @@ class Meter:
 
     def check_time(self) -> None:
         """For a long step that evaluates no node (the interpreter checks the time at each node)."""
-        if monotonic() > self.deadline:
+        now = monotonic()
+        if now > self.deadline:
             raise self.over_depth_or_time()
+        if now > self.yield_at:
+            self.pause(now)
+
+    def pause(self, now: float) -> None:
+        """A long evaluation lets other threads take the GIL now rather than after Python's 5 ms
+        switch interval: the event loop and the SQLite driver's thread hand off on every query,
+        and each hand-off would otherwise wait that long behind a runaway expression."""
+        time.sleep(0)
+        self.yield_at = now + YIELD_EVERY
 
     def check_items(self, n: int) -> None:
         """A sequence of `n` items is about to be built."""

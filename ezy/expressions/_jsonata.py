@@ -35,8 +35,11 @@ class _Interpreter(jsonata.Jsonata):
         # What the library's entry/exit callbacks would do, inlined: this runs for every node.
         meter = self.meter
         meter.depth += 1
-        if meter.depth > meter.max_depth or monotonic() > meter.deadline:
+        now = monotonic()
+        if meter.depth > meter.max_depth or now > meter.deadline:
             raise meter.over_depth_or_time()
+        if now > meter.yield_at:
+            meter.pause(now)
         result = _eval(self, expr, input, environment)
         meter.depth -= 1
         if type(result) is str:
