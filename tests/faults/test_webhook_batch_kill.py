@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -28,7 +26,7 @@ from ezy.webhooks import pickup
 from ezy.webhooks.batches import BATCH_DELIVERIES
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import TEST_REDIS_URL, TestTenant, on_postgres
-from tests.runs.conftest import DOCUMENT, Drain, drain, make_instance
+from tests.runs.conftest import DOCUMENT, Drain, drain, make_instance, worker_process
 
 __all__ = ["drain"]  # the fixture
 PG_DSN = os.environ.get("EZY_TEST_POSTGRES_DSN", "")
@@ -46,23 +44,6 @@ FAILING = DELIVERIES // 10  # every tenth record costs too much: fails validatio
 
 def _record(i: int) -> dict[str, Any]:
     return {"id": i, "title": f"item {i}", "variants": [{"price": 150 if i % 10 == 0 else 10}]}
-
-
-def _worker(runtime: Runtime) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EZY_DATABASE_URL": runtime.settings.database_url,
-        "EZY_REDIS_URL": TEST_REDIS_URL,
-        "EZY_SECRET_KEY": runtime.settings.secret_key or "",
-        "EZY_ALLOW_PRIVATE_NETWORKS": "true",
-        "EZY_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "ezy.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def test_a_worker_killed_mid_batch_leaves_every_delivery_settled_once_with_exact_counts(
@@ -91,7 +72,7 @@ async def test_a_worker_killed_mid_batch_leaves_every_delivery_settled_once_with
     )
     first_batch_loaded = BATCH_DELIVERIES - BATCH_DELIVERIES // 10
     conn = await asyncpg.connect(PG_DSN)
-    worker = _worker(runtime)
+    worker = worker_process(runtime)
     try:
         assert await pickup.ensure_drain(tenant.id, instance.id)
         [run] = await SyncLog.filter(instance_id=instance.id)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +18,7 @@ from ezy.mappings.models import MappingConfiguration
 from ezy.queue import open_pool
 from ezy.runtime import Runtime
 from ezy.webhooks import pickup
+from tests.conftest import TEST_REDIS_URL
 from workers.settings import build_worker
 
 # Products whose first variant costs more than 100 fail validation: a realistic partial run.
@@ -91,3 +95,21 @@ def drain(runtime: Runtime) -> Drain:
             await worker.close()
 
     return run
+
+
+def worker_process(runtime: Runtime) -> subprocess.Popen[bytes]:
+    """A real `ezy worker` on the test database and Redis, for tests that SIGKILL it."""
+    env = {
+        **os.environ,
+        "EZY_DATABASE_URL": runtime.settings.database_url,
+        "EZY_REDIS_URL": TEST_REDIS_URL,
+        "EZY_SECRET_KEY": runtime.settings.secret_key or "",
+        "EZY_ALLOW_PRIVATE_NETWORKS": "true",
+        "EZY_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ezy.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 
@@ -24,7 +22,7 @@ from ezy.runs.service import RunRequest, start_run
 from ezy.runtime import Runtime
 from ezy.timefmt import utcnow
 from tests.conftest import TEST_REDIS_URL, TestTenant, on_postgres
-from tests.runs.conftest import DOCUMENT, Drain, make_instance
+from tests.runs.conftest import DOCUMENT, Drain, make_instance, worker_process
 
 PG_DSN = os.environ.get("EZY_TEST_POSTGRES_DSN", "")
 pytestmark = pytest.mark.skipif(
@@ -32,23 +30,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs PostgreSQL and Redis (EZY_TEST_DATABASE_URL, EZY_TEST_REDIS_URL, EZY_TEST_POSTGRES_DSN)",
 )
 RECORDS = 1500
-
-
-def _worker(runtime: Runtime) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EZY_DATABASE_URL": runtime.settings.database_url,
-        "EZY_REDIS_URL": TEST_REDIS_URL,
-        "EZY_SECRET_KEY": runtime.settings.secret_key or "",
-        "EZY_ALLOW_PRIVATE_NETWORKS": "true",
-        "EZY_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "ezy.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def test_killed_worker_loses_nothing_and_duplicates_nothing(
@@ -63,7 +44,7 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     instance = await make_instance(
         runtime, tenant.id, count=RECORDS, document=document, target=("postgres", {"dsn": PG_DSN}, {})
     )
-    worker = _worker(runtime)
+    worker = worker_process(runtime)
     try:
         run = await start_run(tenant.id, instance.id, RunRequest("api"))
         for _ in range(600):
