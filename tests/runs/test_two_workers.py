@@ -11,8 +11,7 @@ import pytest
 from ezy.mappings.models import MappingConfiguration
 from ezy.runtime import Runtime
 from tests.conftest import TEST_REDIS_URL, TestTenant, on_postgres
-from tests.runs.conftest import DOCUMENT, make_instance
-from tests.runs.test_worker_kill import _worker
+from tests.runs.conftest import DOCUMENT, make_instance, worker_process
 
 pytestmark = pytest.mark.skipif(
     not (on_postgres() and TEST_REDIS_URL),
@@ -35,7 +34,7 @@ async def test_api_runs_replays_and_bulk_replays_on_two_worker_processes(
     client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime
 ) -> None:
     instances = [await make_instance(runtime, tenant.id, count=40) for _ in range(3)]
-    workers: list[subprocess.Popen[bytes]] = [_worker(runtime), _worker(runtime)]
+    workers: list[subprocess.Popen[bytes]] = [worker_process(runtime), worker_process(runtime)]
     try:
         events = []
         for instance in instances:
