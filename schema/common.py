@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 import strawberry
+from pydantic import BaseModel
+from strawberry.scalars import JSON
 from strawberry.schema.types.base_scalars import wrap_parser
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.types.base import get_object_definition
 from strawberry.types.scalar import ScalarDefinition
 from strawberry.utils.str_converters import to_camel_case
@@ -28,7 +33,12 @@ DATETIME = strawberry.scalar(
     serialize=rfc3339,
     parse_value=wrap_parser(parse_rfc3339, "DateTime"),
 )
-SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {datetime: DATETIME}
+# Contracts declare ids as UUID and JSON members as dicts; GraphQL answers them as ID and JSON.
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
+    datetime: DATETIME,
+    UUID: DEFAULT_SCALAR_REGISTRY[strawberry.ID],
+    dict: DEFAULT_SCALAR_REGISTRY[JSON],
+}
 
 VersionArg = Annotated[
     int,
@@ -43,6 +53,31 @@ PageSizeArg = Annotated[
         description=f"Items per page: 1 to {MAX_PAGE_SIZE} (capped), {DEFAULT_PAGE_SIZE} by default."
     ),
 ]
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def contract_type(model: type[ModelT], name: str) -> type[ModelT]:
+    """A contract view as a GraphQL type: same fields, its docstring as the description."""
+    return strawberry.pydantic.type(model, name=name, description=_doc(model))
+
+
+def contract_input(model: type[ModelT], name: str) -> type[ModelT]:
+    """A contract input as a GraphQL input; strawberry validates it with the model itself.
+
+    A member whose default is null has no GraphQL default: an omitted member stays unset (a merge
+    patch leaves it alone) while an explicit null is sent as null (a merge patch removes it).
+    """
+    decorated = strawberry.pydantic.input(model, name=name, description=_doc(model))
+    for field in get_object_definition(decorated, strict=True).fields:
+        if field.default is None:
+            field.default = field.default_value = strawberry.UNSET
+    return decorated
+
+
+def _doc(model: type[BaseModel]) -> str | None:
+    return inspect.cleandoc(model.__doc__) if model.__doc__ else None
 
 
 @strawberry.type(

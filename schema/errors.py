@@ -13,8 +13,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.pydantic import InputValidationError
 
 from ezy import errors
+from ezy.contract import error_at, summary
 
 # `extensions.code` of a top-level error, per branch of the error tree (Apollo's spelling where one exists).
 TOP_LEVEL_CODES: dict[type[errors.EzyError], str] = {
@@ -100,7 +102,19 @@ class VersionMismatchHandler(
     pass
 
 
+class InputValidationHandler(strawberry.ExceptionHandler[InputValidationError, ValidationError]):
+    """A contract input (`strawberry.pydantic.input`) that failed validation: REST's pointers and words."""
+
+    def handle(self, exception: InputValidationError, *, field: Any, info: Any) -> ValidationError:
+        found = [error_at(e.type, tuple(e.location[1:]), e.message) for e in exception.errors]
+        failed = errors.ValidationFailed(summary(found), errors=list(dict.fromkeys(found)))
+        error = to_error_type(failed)
+        assert isinstance(error, ValidationError)
+        return error
+
+
 EXCEPTION_HANDLERS = (
+    InputValidationHandler(),
     ValidationFailedHandler(),
     NotFoundHandler(),
     ConflictHandler(),

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from ezy.connections.contracts import ConnectionProfileView
 from ezy.instances import service
 from ezy.instances.models import Instance as InstanceRow
 from ezy.pagination import DEFAULT_PAGE_SIZE
@@ -23,7 +24,7 @@ from schema.common import (
     page_request,
     to_body,
 )
-from schema.connections import ConnectionProfile
+from schema.connections import profile_of
 from schema.context import Info
 from schema.errors import ConflictError, NotFoundError, ValidationError, VersionMismatchError
 from schema.loaders import item_fields, now_or_later
@@ -68,14 +69,14 @@ class Instance:
 
     # Sync resolvers: at once when the list prefetched the page's relations, else a batched load.
     @strawberry.field
-    def source_profile(self, info: Info) -> ConnectionProfile:
+    def source_profile(self, info: Info) -> ConnectionProfileView:
         loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.row.source_profile_id, ConnectionProfile.from_row)
+        return now_or_later(loader, self.row.source_profile_id, profile_of)
 
     @strawberry.field
-    def target_profile(self, info: Info) -> ConnectionProfile:
+    def target_profile(self, info: Info) -> ConnectionProfileView:
         loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.row.target_profile_id, ConnectionProfile.from_row)
+        return now_or_later(loader, self.row.target_profile_id, profile_of)
 
     @strawberry.field
     def mapping(self, info: Info) -> MappingConfiguration:

@@ -15,6 +15,8 @@ import inspect
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, ParamSpec, TypeVar
 
+from pydantic import BaseModel
+
 from ezy.audit.service import record
 from ezy.context import TenantContext
 
@@ -40,8 +42,16 @@ def created(args: Arguments, row: Any) -> tuple[object, dict[str, Any]]:
 
 def changed(args: Arguments, row: Any) -> tuple[object, dict[str, Any]]:
     """PUT or PATCH: also the names of the members the request sent (never their values)."""
-    body = args.get("patch", args.get("body")) or {}
-    return row.id, {**_config_details(row), "fields": sorted(body)}
+    sent = args.get("patch", args.get("data", args.get("body"))) or {}
+    return row.id, {**_config_details(row), "fields": _member_names(sent)}
+
+
+def _member_names(sent: Any) -> list[str]:
+    """The wire names of what a request sent: a contract's set fields, or a body's keys."""
+    if isinstance(sent, BaseModel):
+        fields = type(sent).model_fields
+        return sorted(fields[name].alias or name for name in sent.model_fields_set)
+    return sorted(sent)
 
 
 def deleted(args: Arguments, _: Any) -> tuple[object, dict[str, Any]]:

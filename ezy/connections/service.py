@@ -9,18 +9,23 @@ keys only (`secretKeys`); values are never returned, logged or quoted in an erro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.expressions import Q
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.connections import testing
-from ezy.connections.kinds import cross_check, kinds, schemas
+from ezy.connections.contracts import (
+    ConnectionProfileFilter,
+    ConnectionProfileInput,
+    ConnectionProfilePatch,
+    ConnectionTestView,
+)
+from ezy.connections.kinds import cross_check, schemas
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
-from ezy.errors import FieldError, ValidationFailed, invalid
-from ezy.filters import one_of, parse_filters
+from ezy.contract import parse
+from ezy.errors import FieldError, ValidationFailed
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
@@ -28,8 +33,6 @@ from ezy.runtime import current
 from ezy.schemaerrors import schema_errors
 from ezy.scoping import get_scoped, scoped
 from ezy.secretbox import SecretBox
-from ezy.timefmt import rfc3339
-from ezy.validation import check_fields, optional_object, required_str
 from ezy.versioning import (
     check_version,
     conflict_if_referenced,
@@ -40,15 +43,6 @@ from ezy.versioning import (
 )
 
 LABEL = "connection profile"
-FIELDS = {"name", "kind", "config", "secrets"}
-
-
-@dataclass(frozen=True)
-class _Input:
-    name: str
-    kind: str
-    config: dict[str, Any]
-    secrets: dict[str, Any]
 
 
 def _box() -> SecretBox:
@@ -57,45 +51,39 @@ def _box() -> SecretBox:
     return box
 
 
-def _parse(body: dict[str, Any], stored_secrets: dict[str, Any]) -> _Input:
-    """Validates a whole body; `stored_secrets` stand in when the body has none."""
-    check_fields(body, FIELDS)
-    name = required_str(body, "name")
-    kind = required_str(body, "kind", max_length=32)
-    if kind not in kinds():
-        raise invalid("/kind", f"unknown kind; one of {', '.join(kinds())}")
-    config = optional_object(body, "config") or {}
-    given = optional_object(body, "secrets")
-    secrets = stored_secrets if given is None else given
-    config_schema, secrets_schema = schemas(kind)
-    errors = schema_errors(config_schema, config, "/config")
+def _secrets(data: ConnectionProfileInput, stored: dict[str, Any]) -> dict[str, Any]:
+    """The secrets to store, after checking config and secrets against the kind's declaration."""
+    secrets = stored if data.secrets is None else data.secrets
+    config_schema, secrets_schema = schemas(data.kind)
+    errors = schema_errors(config_schema, data.config, "/config")
     secret_errors = schema_errors(secrets_schema, secrets, "/secrets")
-    if given is None and stored_secrets and secret_errors:
-        secret_errors = [FieldError("/secrets", f"the stored secrets do not fit kind {kind!r}; send secrets")]
+    if data.secrets is None and stored and secret_errors:
+        message = f"the stored secrets do not fit kind {data.kind.value!r}; send secrets"
+        secret_errors = [FieldError("/secrets", message)]
     errors += secret_errors
     if not errors:
-        errors = cross_check(kind, config, set(secrets))
+        errors = cross_check(data.kind, data.config, set(secrets))
     if errors:
         raise ValidationFailed("the connection profile is not valid", errors=errors)
-    return _Input(name, kind, config, secrets)
+    return secrets
 
 
-def _columns(data: _Input) -> dict[str, Any]:
+def _columns(data: ConnectionProfileInput, secrets: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": data.name,
-        "kind": data.kind,
+        "kind": data.kind.value,
         "config": data.config,
-        "secrets_encrypted": _box().encrypt(data.secrets),
-        "secret_keys": sorted(data.secrets),
+        "secrets_encrypted": _box().encrypt(secrets),
+        "secret_keys": sorted(secrets),
     }
 
 
 @audited("connectionProfile.create")
-async def create(ctx: TenantContext, body: dict[str, Any]) -> ConnectionProfile:
-    data = _parse(body, {})
+async def create(ctx: TenantContext, data: ConnectionProfileInput) -> ConnectionProfile:
+    columns = _columns(data, _secrets(data, {}))
     await ensure_unique_name(ConnectionProfile, ctx, data.name, label=LABEL)
     with integrity_conflict(f"a {LABEL} named {data.name!r} already exists"):
-        return await ConnectionProfile.create(tenant_id=ctx.tenant_id, **_columns(data))
+        return await ConnectionProfile.create(tenant_id=ctx.tenant_id, **columns)
 
 
 async def get(ctx: TenantContext, id: object) -> ConnectionProfile:
@@ -103,37 +91,45 @@ async def get(ctx: TenantContext, id: object) -> ConnectionProfile:
 
 
 async def list_page(
-    ctx: TenantContext, page: PageRequest, filters: dict[str, str]
+    ctx: TenantContext, page: PageRequest, filters: ConnectionProfileFilter
 ) -> Page[ConnectionProfile]:
-    where = parse_filters(filters, {"kind": ("kind", one_of(*kinds()))})
-    return await paginate(scoped(ConnectionProfile, ctx).filter(**where), page)
+    return await paginate(scoped(ConnectionProfile, ctx).filter(**filters.where()), page)
 
 
 @audited("connectionProfile.update", changed)
 async def replace(
-    ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
+    ctx: TenantContext, id: object, data: ConnectionProfileInput, expected_version: int
 ) -> ConnectionProfile:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    return await _write(ctx, row, _parse(body, _box().decrypt(row.secrets_encrypted)), expected_version)
+    secrets = _secrets(data, _box().decrypt(row.secrets_encrypted))
+    return await _write(ctx, row, data, secrets, expected_version)
 
 
 @audited("connectionProfile.update", changed)
 async def patch(
-    ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
+    ctx: TenantContext, id: object, patch: ConnectionProfilePatch, expected_version: int
 ) -> ConnectionProfile:
     row = await get(ctx, id)
     check_version(row, expected_version)
     stored = _box().decrypt(row.secrets_encrypted)
     current_input = {"name": row.name, "kind": row.kind, "config": row.config, "secrets": stored}
-    merged = merge_patch(current_input, patch)
+    merged = merge_patch(current_input, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
     merged.setdefault("secrets", {})  # removed by the patch: none, not "keep"
-    return await _write(ctx, row, _parse(merged, stored), expected_version)
+    data = parse(ConnectionProfileInput, merged)
+    return await _write(ctx, row, data, _secrets(data, stored), expected_version)
 
 
-async def _write(ctx: TenantContext, row: ConnectionProfile, data: _Input, version: int) -> ConnectionProfile:
+async def _write(
+    ctx: TenantContext,
+    row: ConnectionProfile,
+    data: ConnectionProfileInput,
+    secrets: dict[str, Any],
+    version: int,
+) -> ConnectionProfile:
     await ensure_unique_name(ConnectionProfile, ctx, data.name, label=LABEL, exclude_id=row.id)
-    return await update_versioned(ConnectionProfile, ctx, row.id, version, _columns(data), label=LABEL)
+    columns = _columns(data, secrets)
+    return await update_versioned(ConnectionProfile, ctx, row.id, version, columns, label=LABEL)
 
 
 @audited("connectionProfile.delete", deleted)
@@ -146,22 +142,9 @@ async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
     await delete_versioned(ConnectionProfile, ctx, row.id, expected_version, label=LABEL)
 
 
-async def test(ctx: TenantContext, id: object) -> dict[str, Any]:
-    """Runs the kind's connection test: `{ok, latencyMs, detail}`, never raising for a failed test."""
+async def test(ctx: TenantContext, id: object) -> ConnectionTestView:
+    """Runs the kind's connection test, never raising for a failed test."""
     row = await get(ctx, id)
     secrets = _box().decrypt(row.secrets_encrypted)
     result = await testing.run_test(row.kind, row.config, secrets, current().settings.allow_private_networks)
-    return result.as_dict()
-
-
-def view(row: ConnectionProfile) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "kind": row.kind,
-        "config": row.config,
-        "secretKeys": list(row.secret_keys),
-        "version": row.version,
-        "createdAt": rfc3339(row.created_at),
-        "updatedAt": rfc3339(row.updated_at),
-    }
+    return ConnectionTestView(ok=result.ok, latency_ms=round(result.latency_ms, 1), detail=result.detail)

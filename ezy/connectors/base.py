@@ -12,9 +12,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 WriteMode = Literal["upsert", "insert", "update"]
+
+
+class ConnectorKind(StrEnum):
+    """A profile's `kind`: one member per module in this package that registers itself."""
+
+    SAMPLE = "sample"
+    POSTGRES = "postgres"
+    HTTP = "http"
+    SHOPIFY = "shopify"
 
 
 class ConnectorError(Exception):

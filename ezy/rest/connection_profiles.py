@@ -1,32 +1,51 @@
 from __future__ import annotations
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.connections import service
-from ezy.rest.crud import Resource, crud_routes
+from ezy.connections.contracts import (
+    ConnectionProfileFilter,
+    ConnectionProfileInput,
+    ConnectionProfilePatch,
+    ConnectionProfileView,
+    ConnectionTestView,
+)
+from ezy.contract import wire
+from ezy.rest.crud import TypedResource, typed_routes
 from ezy.rest.http import json_object, ok, tenant_of
 from ezy.validation import check_fields
 
-resource = Resource(
+resource = TypedResource(
     "/connection-profiles",
+    "ConnectionProfile",
+    ConnectionProfileView,
+    ConnectionProfileInput,
+    ConnectionProfilePatch,
+    ConnectionProfileFilter,
     service.create,
     service.get,
     service.list_page,
     service.replace,
     service.patch,
     service.delete,
-    service.view,
 )
+# ConnectionProfileInput is the `oneOf` by kind in openapi_documents, from each kind's declaration.
+COMPONENTS: dict[str, type[BaseModel]] = {
+    "ConnectionProfile": ConnectionProfileView,
+    "ConnectionProfilePatch": ConnectionProfilePatch,
+    "ConnectionTestResult": ConnectionTestView,
+}
 
 
 async def test_connection(request: Request) -> Response:
     check_fields(await json_object(request, allow_empty=True), ())
-    return ok(await service.test(tenant_of(request), request.path_params["id"]))
+    return ok(wire(await service.test(tenant_of(request), request.path_params["id"])))
 
 
 routes = [
-    *crud_routes(resource),
+    *typed_routes(resource),
     Route("/connection-profiles/{id}/test", test_connection, methods=["POST"]),
 ]

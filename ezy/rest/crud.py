@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.context import TenantContext
+from ezy.contract import Contract, Filter, View, parse, parse_query, view_of, wire
 from ezy.pagination import Page, PageRequest
 from ezy.rest.http import if_match, json_object, no_content, ok, page_request, query_filters, tenant_of
 
@@ -75,3 +77,56 @@ def crud_routes(res: Resource) -> list[Route]:
         Route(one, patch_, methods=["PATCH"]),
         Route(one, delete_, methods=["DELETE"]),
     ]
+
+
+@dataclass(frozen=True)
+class TypedResource:
+    """A configuration resource declared by its contracts (`ezy/<domain>/contracts.py`).
+
+    Bodies are parsed into `input`/`patch`, query parameters into `filter`, rows answered as `view`;
+    OpenAPI names the components `<Name>`, `<Name>Input`, `<Name>Patch` after `name`.
+    """
+
+    path: str  # "/connection-profiles"
+    name: str  # "ConnectionProfile"
+    view: type[View]
+    input: type[Contract]
+    patch: type[Contract]
+    filter: type[Filter]
+    create: Callable[[TenantContext, Any], Awaitable[Any]]
+    get: Callable[[TenantContext, object], Awaitable[Any]]
+    list_page: Callable[[TenantContext, PageRequest, Any], Awaitable[Page[Any]]]
+    replace: Callable[[TenantContext, object, Any, int], Awaitable[Any]]
+    update: Callable[[TenantContext, object, Any, int], Awaitable[Any]]
+    delete: Callable[[TenantContext, object, int], Awaitable[None]]
+    # What `create` returned -> (the row, extra members of the 201 answer, e.g. a one-time secret).
+    created: Callable[[Any], tuple[Any, dict[str, Any]]] = lambda row: (row, {})
+
+    def answer(self, row: Any) -> dict[str, Any]:
+        return wire(view_of(self.view, row))
+
+    def components(self) -> dict[str, type[BaseModel]]:
+        return {self.name: self.view, f"{self.name}Input": self.input, f"{self.name}Patch": self.patch}
+
+    def as_resource(self) -> Resource:
+        """The routes of the untyped shell, parsing into the contracts before the service sees them."""
+
+        async def create(ctx: TenantContext, body: dict[str, Any]) -> Any:
+            return await self.create(ctx, parse(self.input, body))
+
+        async def list_page(ctx: TenantContext, page: PageRequest, query: dict[str, str]) -> Page[Any]:
+            return await self.list_page(ctx, page, parse_query(self.filter, query))
+
+        async def replace(ctx: TenantContext, id: object, body: dict[str, Any], version: int) -> Any:
+            return await self.replace(ctx, id, parse(self.input, body), version)
+
+        async def update(ctx: TenantContext, id: object, body: dict[str, Any], version: int) -> Any:
+            return await self.update(ctx, id, parse(self.patch, body), version)
+
+        return Resource(
+            self.path, create, self.get, list_page, replace, update, self.delete, self.answer, self.created
+        )
+
+
+def typed_routes(res: TypedResource) -> list[Route]:
+    return crud_routes(res.as_resource())

@@ -17,9 +17,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ezy.rest import docs, openapi_audit, openapi_paths, openapi_runs
+from ezy.rest import connection_profiles, docs, openapi_audit, openapi_paths, openapi_runs
 from ezy.rest.openapi_build import Api, Schema, header, problem_responses, problem_schemas
 from ezy.rest.openapi_documents import connection_schemas, mapping_schemas
+from ezy.rest.openapi_models import model_components
 from ezy.rest.openapi_schemas import all_schemas
 
 GROUPS = (
@@ -36,6 +37,8 @@ GROUPS = (
     openapi_audit.audit_log,
     openapi_runs.operations,
 )
+# The REST modules whose components come from their contracts.
+MODELLED = (connection_profiles.COMPONENTS,)
 
 DESCRIPTION = """\
 Multi-tenant integration platform: connection profiles, JSON mappings, instances, runs, sync logs and a
@@ -89,7 +92,14 @@ def _document() -> Schema:
     api = Api()
     for group in GROUPS:
         group(api)
-    schemas = problem_schemas() | all_schemas() | mapping_schemas() | connection_schemas() | api.schemas
+    schemas = (
+        problem_schemas()
+        | all_schemas()
+        | mapping_schemas()
+        | connection_schemas()
+        | model_components(MODELLED)
+        | api.schemas
+    )
     return {
         "openapi": "3.1.0",
         "info": {"title": "EZY Integrations", "version": "1", "description": DESCRIPTION},

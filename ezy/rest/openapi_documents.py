@@ -158,32 +158,4 @@ def connection_schemas() -> dict[str, Schema]:
             "mapping": {kind: f"#/components/schemas/{name}" for kind, name in names.items()},
         },
     }
-    out["ConnectionProfilePatch"] = obj(
-        {"name": NAME, "config": ANY_OBJECT, "secrets": ANY_OBJECT | {"writeOnly": True}},
-        description="JSON Merge Patch, merged into the stored profile; the result is validated against "
-        "its kind's schema (`*ProfileInput`). `null` removes a config field or a secret.",
-    )
-    out["ConnectionProfile"] = config_resource(
-        "Where records come from or go to.",
-        {
-            "name": NAME,
-            "kind": {"type": "string", "enum": connection_kinds.kinds()},
-            "config": {
-                "type": "object",
-                "description": "The kind's config (see the `*ProfileInput` schemas).",
-            },
-            "secretKeys": array_of(
-                {"type": "string"}, description="Names of the stored secrets, never values."
-            ),
-        },
-        ["name", "kind", "config", "secretKeys"],
-    )
-    out["ConnectionTestResult"] = obj(
-        {
-            "ok": {"type": "boolean"},
-            "latencyMs": nullable({"type": "number", "minimum": 0}),
-            "detail": nullable({"type": "string"}),
-        },
-        required=["ok", "latencyMs", "detail"],
-    )
     return out

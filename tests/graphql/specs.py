@@ -112,6 +112,7 @@ PROFILE = Spec(
     r.make_profile,
     {"config": {"count": 5, "seed": 1}},
     ("config", {"count": 5, "seed": 1}),
+    enums=("kind",),
 )
 MAPPING = Spec(
     "MappingConfiguration",

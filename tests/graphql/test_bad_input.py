@@ -66,7 +66,6 @@ VALUE_ERRORS = [
     pytest.param(MAPPING, body_of(MAPPING, document={"version": 99}), "/document", id="mapping-bad-schema"),
     pytest.param(MAPPING, body_of(MAPPING, document=[1]), "/document", id="mapping-not-an-object"),
     pytest.param(MAPPING, body_of(MAPPING, name=" "), "/name", id="blank-name"),
-    pytest.param(PROFILE, body_of(PROFILE, kind="ftp"), "/kind", id="profile-unknown-kind"),
     pytest.param(
         PROFILE, body_of(PROFILE, config={"count": 1, "bogus": 1}), "/config", id="profile-unknown-config"
     ),
@@ -127,6 +126,11 @@ async def test_a_null_in_a_patch_removes_the_member_as_merge_patch_does(
 
 
 SHAPE_ERRORS = [
+    pytest.param(
+        'mutation { createConnectionProfile(input: {name: "x", kind: FTP}) { __typename } }',
+        "does not exist in 'ConnectorKind' enum",
+        id="profile-unknown-kind",
+    ),
     pytest.param(
         'mutation { createSchedule(input: {instanceId: "x", cron: "@daily", enabled: "yes"}) '
         "{ __typename } }",

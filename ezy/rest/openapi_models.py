@@ -1,0 +1,40 @@
+"""Components generated from the typed contracts: each REST module lists its models in `COMPONENTS`.
+
+Pydantic writes the JSON Schema (`model_json_schema`, by alias, so camelCase as on the wire); nested
+models and enums become components of their own, named after their class. Inputs are described as
+they validate, views as they serialize. Pydantic's generated `title`s are dropped (the component name
+says it) so the document reads as the hand-written one did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
+
+from ezy.contract import View
+from ezy.rest.openapi_build import Schema
+
+REF = "#/components/schemas/{model}"
+
+
+def model_components(groups: Iterable[Mapping[str, type[BaseModel]]]) -> dict[str, Schema]:
+    out: dict[str, Schema] = {}
+    for group in groups:
+        for name, model in group.items():
+            mode: JsonSchemaMode = "serialization" if issubclass(model, View) else "validation"
+            schema = model.model_json_schema(by_alias=True, ref_template=REF, mode=mode)
+            for def_name, definition in schema.pop("$defs", {}).items():
+                out[def_name] = _untitled(definition)
+            out[name] = _untitled(schema)
+    return out
+
+
+def _untitled(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _untitled(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_untitled(item) for item in node]
+    return node
