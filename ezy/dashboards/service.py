@@ -21,11 +21,12 @@ from tortoise.expressions import Function
 from tortoise.functions import Count, Max, Sum
 
 from ezy.context import TenantContext
+from ezy.contract import view_of
 from ezy.dlq.models import DeadLetter
 from ezy.errors import invalid
 from ezy.runs import service as runs
+from ezy.runs.contracts import SyncLogView
 from ezy.runs.models import EntityError, SyncLog
-from ezy.runs.views import sync_log_view
 from ezy.scoping import parse_id, scoped
 from ezy.timefmt import parse_rfc3339, utcnow
 
@@ -212,9 +213,9 @@ async def watch_run(
     Reads the row every `poll_seconds`; an id the tenant does not have raises NotFound at once.
     """
     log = await runs.get_event(ctx, correlation_id)
-    seen: dict[str, Any] | None = None
+    seen: SyncLogView | None = None
     while True:
-        view = sync_log_view(log)
+        view = view_of(SyncLogView, log)
         if view != seen:
             seen = view
             yield log
