@@ -28,15 +28,14 @@ from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
 from ezy.pipeline.retry import RetryPolicy
-from ezy.pipeline.runner import run_pipeline
-from ezy.runs import replay
+from ezy.runs import replay, sources
 from ezy.runs.journal import DbJournal
-from ezy.runs.models import EntityError, SyncLog
-from ezy.runs.service import TERMINAL
+from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
 from ezy.runtime import current
 from ezy.timefmt import utcnow
-from ezy.webhooks import batches, pickup
-from ezy.webhooks.receiver import delivery_records, settle_delivery
+
+# The runs package's own sources; the webhooks package's is registered by the worker.
+sources.register(SyncTrigger.REPLAY, replay.DlqReplay())
 
 log = logging.getLogger("ezy.runs")
 HEARTBEAT_SECONDS = 10.0
@@ -61,15 +60,18 @@ def retry_policy(instance: Instance) -> RetryPolicy:
     )
 
 
-def final_status(counts: dict[str, int]) -> str:
+def final_status(counts: dict[str, int]) -> SyncStatus:
     if counts["failed"] == 0:
-        return "succeeded"
-    return "failed" if counts["success"] + counts["skipped"] == 0 else "partial"
+        return SyncStatus.SUCCEEDED
+    return SyncStatus.FAILED if counts["success"] + counts["skipped"] == 0 else SyncStatus.PARTIAL
 
 
-async def finish(run: SyncLog, status: str, *, error: str | None = None, **extra: Any) -> None:
+async def finish(run: SyncLog, status: SyncStatus, *, error: str | None = None, **extra: Any) -> None:
+    source = sources.source_for(run.trigger)
+    if status in (SyncStatus.FAILED, SyncStatus.CANCELLED):
+        await source.give_back(run)
     await SyncLog.filter(id=run.id).update(status=status, error=error, finished_at=utcnow(), **extra)
-    await settle_delivery(run, status, error)  # a webhook run's delivery: processed or failed
+    await source.settle(run, status, error)
 
 
 async def execute(sync_log_id: str) -> Outcome:
@@ -79,15 +81,14 @@ async def execute(sync_log_id: str) -> Outcome:
     instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
-        await replay.release(run)
-        await finish(run, "cancelled", error=f"not run: {reason}")
+        await finish(run, SyncStatus.CANCELLED, error=f"not run: {reason}")
         return DONE
     lock = InstanceLock(current().pool, str(instance.id))
     if not await lock.acquire():
         return await _overlapping(run)
     try:
-        claimed = await SyncLog.filter(id=run.id, status="queued").update(
-            status="running",
+        claimed = await SyncLog.filter(id=run.id, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.RUNNING,
             attempt=run.attempt + 1,
             started_at=run.started_at or utcnow(),
             heartbeat_at=utcnow(),
@@ -98,15 +99,15 @@ async def execute(sync_log_id: str) -> Outcome:
         return await _run_locked(run, instance, lock)
     finally:
         await lock.release()
-        if run.trigger == "webhook":  # after the release, so the next run does not wait for the lock
-            await pickup.after_run(run)
+        # After the release, so a run that source queues next does not wait for the lock.
+        await sources.source_for(run.trigger).released(run)
 
 
 async def _overlapping(run: SyncLog) -> Outcome:
-    if run.trigger == "schedule" and run.request.get("overlapPolicy", "skip") == "skip":
+    if run.trigger == SyncTrigger.SCHEDULE and run.request.get("overlapPolicy", "skip") == "skip":
         await finish(
             run,
-            "cancelled",
+            SyncStatus.CANCELLED,
             error="skipped: another run of this instance was in progress",
             overlap="skipped",
         )
@@ -125,23 +126,8 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     try:
         source, target = await _open(instance, connectors, secrets)
         document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
-        if run.trigger == "replay":
-            await replay.run(run, target, document, journal, retry_policy(instance))
-        elif batches.is_batch(run):
-            await batches.run_batches(run, target, document, journal, retry_policy(instance))
-        else:
-            # A webhook run's records are its stored delivery; other runs read the source.
-            records = await delivery_records(run) if run.trigger == "webhook" else None
-            await run_pipeline(
-                source,
-                target,
-                document,
-                journal,
-                cursor=instance.cursor,
-                records=records,
-                start_stage="extract",
-                retry=retry_policy(instance),
-            )
+        inputs = sources.RunInputs(instance, source, target, document, journal, retry_policy(instance))
+        await sources.source_for(run.trigger).run(run, inputs)
         await journal.commit()
     except RunFailed as exc:
         await journal.commit()
@@ -172,7 +158,7 @@ async def _resume_point(run: SyncLog) -> dict[str, Any]:
     A replay checkpoints with every flush (its settled messages are not taken again), so its
     counts always carry over.
     """
-    if run.attempt <= 1 or run.request.get("checkpointed") or run.trigger == "replay":
+    if run.attempt <= 1 or run.request.get("checkpointed") or run.trigger == SyncTrigger.REPLAY:
         return {
             "counts": {
                 "total": run.total,
@@ -237,10 +223,9 @@ async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: 
     if transient and run.attempt <= max_retries:
         backoff = option(instance.options, "retryBackoffSeconds")
         delay = min(backoff * 2 ** (run.attempt - 1), MAX_BACKOFF) * random.uniform(0.8, 1.2)
-        await SyncLog.filter(id=run.id).update(status="queued", error=f"retrying after: {message}")
+        await SyncLog.filter(id=run.id).update(status=SyncStatus.QUEUED, error=f"retrying after: {message}")
         return Outcome("retry", delay)
-    await replay.release(run)
-    await finish(run, "failed", error=message)
+    await finish(run, SyncStatus.FAILED, error=message)
     return DONE
 
 
