@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,7 @@ from ezy.locks import InstanceLock
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
-from ezy.pipeline.retry import RetryPolicy
+from ezy.pipeline.retry import RetryPolicy, RunRetryPolicy
 from ezy.runs import replay, sources
 from ezy.runs.journal import DbJournal
 from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
@@ -219,10 +218,13 @@ def _scrub(message: str, secrets: list[str]) -> str:
 
 
 async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: bool) -> Outcome:
-    max_retries = int(option(instance.options, "maxRetries"))
-    if transient and run.attempt <= max_retries:
-        backoff = option(instance.options, "retryBackoffSeconds")
-        delay = min(backoff * 2 ** (run.attempt - 1), MAX_BACKOFF) * random.uniform(0.8, 1.2)
+    policy = RunRetryPolicy(
+        retries=int(option(instance.options, "maxRetries")),
+        backoff=option(instance.options, "retryBackoffSeconds"),
+        max_delay=MAX_BACKOFF,
+    )
+    delay = policy.next_delay(run.attempt) if transient else None
+    if delay is not None:
         await SyncLog.filter(id=run.id).update(status=SyncStatus.QUEUED, error=f"retrying after: {message}")
         return Outcome("retry", delay)
     await finish(run, SyncStatus.FAILED, error=message)
