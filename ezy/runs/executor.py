@@ -23,6 +23,7 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
+from ezy.logs import run_context
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
@@ -71,12 +72,18 @@ async def finish(run: SyncLog, status: SyncStatus, *, error: str | None = None, 
         await source.give_back(run)
     await SyncLog.filter(id=run.id).update(status=status, error=error, finished_at=utcnow(), **extra)
     await source.settle(run, status, error)
+    log.info("run %s %s%s", run.id, status.value, f": {error}" if error else "")
 
 
 async def execute(sync_log_id: str) -> Outcome:
     run = await SyncLog.get_or_none(id=sync_log_id)
     if run is None or run.status in TERMINAL:
         return DONE
+    with run_context(run.correlation_id):  # on every line this run logs, here and in its tasks
+        return await _execute(run)
+
+
+async def _execute(run: SyncLog) -> Outcome:
     instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
@@ -95,6 +102,7 @@ async def execute(sync_log_id: str) -> Outcome:
         if not claimed:
             return DONE  # another job for this run got here first
         await run.refresh_from_db()
+        log.info("run %s started (%s, attempt %d)", run.id, run.trigger.value, run.attempt)
         return await _run_locked(run, instance, lock)
     finally:
         await lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from ezy.contract import wire
 from ezy.errors import Conflict, NotFound, invalid
 from ezy.idempotency.service import once
 from ezy.instances.models import Instance
+from ezy.logs import bind_correlation_id, run_context
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runs.contracts import SyncEventInput, SyncLogFilter, SyncStartedView
 from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
@@ -22,6 +24,7 @@ from ezy.scoping import get_scoped, parse_id, scoped
 from ezy.unavailable import is_unavailable, unavailable_error
 
 __all__ = ["TERMINAL", "RunRequest", "start_run"]
+_log = logging.getLogger("ezy.runs")
 # Triggers whose run stays `queued` when Redis is down: no client retries them (see `start_run`).
 KEPT_WHEN_UNQUEUED = frozenset({SyncTrigger.SCHEDULE, SyncTrigger.WEBHOOK})
 
@@ -57,14 +60,16 @@ async def start_run(
         status=SyncStatus.QUEUED,
         request=dict(request.details or {}),
     )
-    try:
-        await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
-    except Exception as exc:
-        if request.trigger not in KEPT_WHEN_UNQUEUED:
-            await log.delete()  # a row left `queued` would be run later by the stale-run sweep
-        if is_unavailable(exc):
-            raise unavailable_error() from exc
-        raise
+    with run_context(correlation_id):
+        try:
+            await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
+        except Exception as exc:
+            if log.trigger not in KEPT_WHEN_UNQUEUED:
+                await log.delete()  # a row left `queued` would be run later by the stale-run sweep
+            if is_unavailable(exc):
+                raise unavailable_error() from exc
+            raise
+        _log.info("run %s queued (%s, instance %s)", log.id, log.trigger.value, instance_id)
     return log
 
 
@@ -99,6 +104,7 @@ async def start_once(
         return 202, started_view(started[0])
 
     _, answer = await once(ctx, scope, key, body, produce)
+    bind_correlation_id(answer["correlationId"])  # the request's later lines are the run's too
     return answer, started[0] if started else await get_log(ctx, answer["syncLogId"])
 
 
