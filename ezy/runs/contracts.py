@@ -45,7 +45,8 @@ class StageCounts(View):
     """What one stage took in, passed on and failed, and how long it took."""
 
     # Stored counts may carry members a later version added: reading a row never fails on them.
-    model_config = ConfigDict(extra="ignore")
+    # Every member is answered, defaults included (OpenAPI: all required).
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
 
     in_: Count = Field(default=0, alias="in")
     out: Count = 0
@@ -62,7 +63,7 @@ class TransformStageCounts(StageCounts):
 class RunStages(View):
     """Per-stage counts of a run (zeros for a stage not reached)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
 
     extract: StageCounts = Field(default_factory=StageCounts)
     normalize: StageCounts = Field(default_factory=StageCounts)
