@@ -21,7 +21,7 @@ from ezy.connections.contracts import (
     ConnectionProfilePatch,
     ConnectionTestView,
 )
-from ezy.connections.kinds import cross_check, schemas
+from ezy.connections.kinds import profile_errors
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
 from ezy.contract import parse
@@ -30,7 +30,6 @@ from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runtime import current
-from ezy.schemaerrors import schema_errors
 from ezy.scoping import get_scoped, scoped
 from ezy.secretbox import SecretBox
 from ezy.versioning import (
@@ -54,15 +53,12 @@ def _box() -> SecretBox:
 def _secrets(data: ConnectionProfileInput, stored: dict[str, Any]) -> dict[str, Any]:
     """The secrets to store, after checking config and secrets against the kind's declaration."""
     secrets = stored if data.secrets is None else data.secrets
-    config_schema, secrets_schema = schemas(data.kind)
-    errors = schema_errors(config_schema, data.config, "/config")
-    secret_errors = schema_errors(secrets_schema, secrets, "/secrets")
-    if data.secrets is None and stored and secret_errors:
+    errors = profile_errors(data.kind, data.config, secrets)
+    if data.secrets is None and stored and any(e.pointer.startswith("/secrets") for e in errors):
         message = f"the stored secrets do not fit kind {data.kind.value!r}; send secrets"
-        secret_errors = [FieldError("/secrets", message)]
-    errors += secret_errors
-    if not errors:
-        errors = cross_check(data.kind, data.config, set(secrets))
+        errors = [e for e in errors if not e.pointer.startswith("/secrets")] + [
+            FieldError("/secrets", message)
+        ]
     if errors:
         raise ValidationFailed("the connection profile is not valid", errors=errors)
     return secrets
