@@ -237,6 +237,24 @@ def wire_all(views: Iterable[BaseModel]) -> list[dict[str, Any]]:
     return [wire(view) for view in views]
 
 
+def columns_of(data: BaseModel, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """An input's members as ORM column values (python names are column names; enums as values).
+
+    Services write `columns_of(data)` rather than listing members, so a new member needs no service edit.
+    """
+    return {name: _orm_value(getattr(data, name)) for name in type(data).model_fields if name not in exclude}
+
+
+def current_input(model: type[BaseModel], row: Any, **overrides: Any) -> dict[str, Any]:
+    """A row's present state as the body `model` would take: what a merge patch is applied to."""
+    body = {
+        info.alias or name: _jsonable(getattr(row, name))
+        for name, info in model.model_fields.items()
+        if name not in overrides
+    }
+    return body | {model.model_fields[name].alias or name: value for name, value in overrides.items()}
+
+
 def view_of(model: type[M], row: Any) -> M:
     """An ORM row (or any object with the attributes) as `model`."""
     return model.model_validate(row, from_attributes=True)

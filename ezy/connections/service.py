@@ -24,7 +24,7 @@ from ezy.connections.contracts import (
 from ezy.connections.kinds import profile_errors
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
-from ezy.contract import parse
+from ezy.contract import columns_of, current_input, parse
 from ezy.errors import FieldError, ValidationFailed
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
@@ -65,10 +65,7 @@ def _secrets(data: ConnectionProfileInput, stored: dict[str, Any]) -> dict[str, 
 
 
 def _columns(data: ConnectionProfileInput, secrets: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": data.name,
-        "kind": data.kind.value,
-        "config": data.config,
+    return columns_of(data, exclude={"secrets"}) | {
         "secrets_encrypted": _box().encrypt(secrets),
         "secret_keys": sorted(secrets),
     }
@@ -109,8 +106,8 @@ async def patch(
     row = await get(ctx, id)
     check_version(row, expected_version)
     stored = _box().decrypt(row.secrets_encrypted)
-    current_input = {"name": row.name, "kind": row.kind, "config": row.config, "secrets": stored}
-    merged = merge_patch(current_input, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
+    present = current_input(ConnectionProfileInput, row, secrets=stored)
+    merged = merge_patch(present, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
     merged.setdefault("secrets", {})  # removed by the patch: none, not "keep"
     data = parse(ConnectionProfileInput, merged)
     return await _write(ctx, row, data, _secrets(data, stored), expected_version)
