@@ -16,7 +16,6 @@ from ezy.connections.contracts import (
 )
 from ezy.connections.models import ConnectionProfile as ConnectionProfileRow
 from ezy.connectors.base import ConnectorKind
-from ezy.contract import view_of
 from ezy.pagination import DEFAULT_PAGE_SIZE
 from schema.common import (
     Deleted,
@@ -24,6 +23,7 @@ from schema.common import (
     PageArg,
     PageSizeArg,
     VersionArg,
+    as_view,
     contract_input,
     contract_type,
     or_none,
@@ -41,7 +41,7 @@ contract_type(ConnectionTestView, "ConnectionTest")
 
 
 def profile_of(row: ConnectionProfileRow) -> ConnectionProfileView:
-    return view_of(ConnectionProfileView, row)
+    return as_view(ConnectionProfileView, row)
 
 
 @strawberry.type
