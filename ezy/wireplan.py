@@ -7,6 +7,10 @@ hand-written dict. A plan is compiled once per view class from the same declarat
 aliases, types, defaults), so the answer cannot drift from the view: rows from our own database are
 trusted, and nothing is validated again. `tests/test_wireplan.py` holds the two equal.
 
+Unlike `ezy.contract.wire_row`, which answers a nested member as the row holds it, a nested view
+is read from a stored JSON object here (a sync log's `stages`), its missing members filled in with
+the view's defaults, as `view_of` would.
+
 Understood member types: str/int/bool/dict (as stored), float, datetime (RFC 3339), UUID (text),
 StrEnum (its value), a nested View (read from an object or a stored dict, defaults filled in),
 lists of these, and their `| None`. Anything else raises TypeError when the plan is compiled.
@@ -33,7 +37,7 @@ _PLAIN = (str, int, float, bool, dict)
 _MISSING = object()
 
 
-def wire_row(model: type[BaseModel], row: Any) -> dict[str, Any]:
+def wire_compiled(model: type[BaseModel], row: Any) -> dict[str, Any]:
     """The REST answer of `row` as `model` (a View), as `wire(view_of(model, row))` gives it."""
     return _plan(model)(row)
 

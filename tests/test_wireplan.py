@@ -15,7 +15,7 @@ from ezy.connections.models import ConnectionProfile
 from ezy.contract import View, view_of, wire
 from ezy.runs.contracts import EntityErrorView, SyncEventView, SyncLogView
 from ezy.runs.models import EntityError, PipelineStage, SyncLog, SyncStatus, SyncTrigger
-from ezy.wireplan import wire_row
+from ezy.wireplan import wire_compiled
 
 NOW = datetime(2026, 11, 30, 6, 40, 20, 199913, tzinfo=UTC)
 FULL_STAGES = {
@@ -64,7 +64,7 @@ LOGS = [
 
 def _same(model: type[BaseModel], row: Any) -> None:
     assert issubclass(model, View)
-    assert orjson.dumps(wire_row(model, row)) == orjson.dumps(wire(view_of(model, row)))
+    assert orjson.dumps(wire_compiled(model, row)) == orjson.dumps(wire(view_of(model, row)))
 
 
 @pytest.mark.parametrize("row", LOGS)
@@ -73,7 +73,7 @@ def test_a_sync_log_answers_as_its_view(row: SyncLog) -> None:
 
 
 def test_a_missing_stage_is_answered_zeros_and_answers_share_no_dict() -> None:
-    first, second = (wire_row(SyncLogView, _log(stages={})) for _ in range(2))
+    first, second = (wire_compiled(SyncLogView, _log(stages={})) for _ in range(2))
     assert first["stages"]["load"] == {"in": 0, "out": 0, "failed": 0, "ms": 0.0}
     assert first["stages"]["transform"]["skipped"] == 0
     first["stages"]["load"]["in"] = 99
@@ -110,9 +110,9 @@ def test_an_entity_error_and_a_profile_answer_as_their_views() -> None:
 
 
 def test_a_required_member_missing_from_a_stored_object_is_an_error_not_a_guess() -> None:
-    event = wire_row(SyncEventView, SyncEventView.of(_log()))
+    event = wire_compiled(SyncEventView, SyncEventView.of(_log()))
     with pytest.raises(KeyError):
-        wire_row(SyncEventView, {k: v for k, v in event.items() if k != "status"})
+        wire_compiled(SyncEventView, {k: v for k, v in event.items() if k != "status"})
 
 
 def test_a_member_type_without_a_plan_is_refused_when_compiled() -> None:
@@ -120,4 +120,4 @@ def test_a_member_type_without_a_plan_is_refused_when_compiled() -> None:
         span: timedelta
 
     with pytest.raises(TypeError, match=r"Odd\.span"):
-        wire_row(Odd, object())
+        wire_compiled(Odd, object())

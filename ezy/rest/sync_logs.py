@@ -10,18 +10,18 @@ from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.runs import service
 from ezy.runs.contracts import EntityErrorView, SyncLogFilter, SyncLogView
 from ezy.runs.models import EntityError, SyncLog
-from ezy.wireplan import wire_row
+from ezy.wireplan import wire_compiled
 
 COMPONENTS: dict[str, type[BaseModel]] = {"SyncLog": SyncLogView, "EntityError": EntityErrorView}
 
 
 # Pages of logs are the hot read: answered from the rows by the views' compiled plans.
 def _log(row: SyncLog) -> dict[str, object]:
-    return wire_row(SyncLogView, row)
+    return wire_compiled(SyncLogView, row)
 
 
 def _error(row: EntityError) -> dict[str, object]:
-    return wire_row(EntityErrorView, row)
+    return wire_compiled(EntityErrorView, row)
 
 
 async def list_logs(request: Request) -> Response:
