@@ -2,8 +2,11 @@
 
 Every aggregation is one GROUP BY in the caller's tenant (`ezy.scoping.scoped`): the rows that come
 back are bounded by buckets x instances x statuses, never by the number of runs. Time buckets are cut
-in SQL (`strftime` on SQLite, `to_char` on PostgreSQL) from a run's `createdAt` (when it was
-triggered), in UTC. Time ranges are half-open, `[since, until)`, and capped per bucket size.
+in SQL (`strftime` on SQLite, `date_trunc` on PostgreSQL, which is far cheaper per row than
+formatting) from a run's `createdAt` (when it was triggered), in UTC. Time ranges are half-open,
+`[since, until)`, and capped per bucket size. On PostgreSQL both aggregations read only an index
+(migration 4: `sync_logs (tenant_id, created_at, id) INCLUDE (...)`, `entity_errors (tenant_id,
+created_at) INCLUDE (stage, code)`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypedDict
 
 from pypika_tortoise.enums import Dialects
+from pypika_tortoise.functions import Count as SqlCount
 from pypika_tortoise.terms import Function as SqlFunction
-from pypika_tortoise.terms import Term
+from pypika_tortoise.terms import Star, Term
 from tortoise.expressions import Function
 from tortoise.functions import Count, Max, Sum
 
@@ -36,9 +40,9 @@ MAX_HISTORY_ROWS = 10_000
 MAX_HOTSPOTS = 100
 POLL_SECONDS = 0.25
 
-# The start of a run's bucket as RFC 3339 text, per dialect (fixed strings: nothing from the caller).
+# The start of a run's bucket: RFC 3339 text on SQLite, a UTC timestamp on PostgreSQL (fixed
+# strings: nothing from the caller).
 _SQLITE_FORMATS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%dT00:00:00Z"}
-_POSTGRES_FORMATS = {"hour": 'YYYY-MM-DD"T"HH24":00:00Z"', "day": 'YYYY-MM-DD"T00:00:00Z"'}
 
 
 class RunBucket(TypedDict):
@@ -71,12 +75,12 @@ class _BucketSql(SqlFunction):
     def get_function_sql(self, ctx: Any) -> str:
         column = self.get_arg_sql(self.args[0], ctx)
         if ctx.dialect == Dialects.POSTGRESQL:
-            return f"to_char({column} AT TIME ZONE 'UTC', '{_POSTGRES_FORMATS[self.bucket]}')"
+            return f"date_trunc('{self.bucket}', {column} AT TIME ZONE 'UTC')"
         return f"strftime('{_SQLITE_FORMATS[self.bucket]}', {column})"
 
 
 class BucketStart(Function):
-    """`BucketStart("created_at", "hour")`: the bucket's start as text, computed by the database."""
+    """`BucketStart("created_at", "hour")`: the bucket's start, computed by the database."""
 
     def __init__(self, field: str, bucket: str) -> None:
         super().__init__(field)
@@ -85,6 +89,18 @@ class BucketStart(Function):
     def _get_function_field(self, field: Term | str, *default_values: Any) -> _BucketSql:
         assert isinstance(field, Term)
         return _BucketSql(field, self.bucket)
+
+
+class CountRows(Count):
+    """`COUNT(*)`: answered from an index that does not hold the primary key, as `COUNT("id")` is not."""
+
+    def _get_function_field(self, field: Term | str, *default_values: Any) -> SqlCount:
+        return SqlCount(Star())
+
+
+def _bucket(value: object) -> datetime:
+    """A bucket's start as the database answers it: a naive UTC timestamp, or RFC 3339 text."""
+    return _aware(value) if isinstance(value, datetime) else parse_rfc3339(str(value))
 
 
 def _aware(value: datetime) -> datetime:
@@ -143,7 +159,7 @@ async def run_history(
         raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
     return [
         RunBucket(
-            bucketStart=parse_rfc3339(row["bucket_start"]),
+            bucketStart=_bucket(row["bucket_start"]),
             instanceId=str(row["instance_id"]),
             status=row["status"],
             runs=int(row["runs"]),
@@ -170,7 +186,7 @@ async def error_hotspots(
     if (instance := _instance(instance_id)) is not None:
         query = query.filter(sync_log__instance_id=instance)
     rows = (
-        await query.annotate(n=Count("id"), last_seen=Max("created_at"))
+        await query.annotate(n=CountRows("id"), last_seen=Max("created_at"))
         .group_by("stage", "code")
         .order_by("-n", "stage", "code")
         .limit(limit)

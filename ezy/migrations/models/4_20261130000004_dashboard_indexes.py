@@ -1,0 +1,137 @@
+"""Indexes for the dashboards and deep sync-log pages; sync logs counted per tenant and hour.
+
+- `sync_logs (tenant_id, created_at, id)` replaces `(tenant_id, created_at)`: the list's order
+  (`created_at DESC, id DESC`) read straight off the index. On PostgreSQL it carries the overview's
+  columns (INCLUDE instance_id, status, total, failed), so run history is an index-only scan.
+- `entity_errors (tenant_id, created_at)`, on PostgreSQL INCLUDE (stage, code): error hot-spots
+  read the range's errors off the index.
+- PostgreSQL: statistics of how many (bucket, instance, status) groups run history makes, so the
+  planner hashes the few thousand groups instead of sorting a month of runs (on disk) to group them.
+- `sync_log_hours`: how many sync logs each tenant has per hour (`hour` = whole hours since the
+  Unix epoch of `created_at`), kept by triggers on `sync_logs` in the same transaction, so it is
+  exact in every snapshot. An unfiltered list takes its total from it (a sum over hours, not a count
+  over runs), and a deep page starts in the right hour instead of skipping every newer run.
+  Backfilled here from the rows that exist.
+
+Written for both dialects, like the initial migration. No MODELS_STATE (as in `2_...`).
+"""
+
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+
+def _sqlite_hour(column: str) -> str:
+    """Whole hours since the epoch, exactly: SQLite's date functions keep milliseconds only, so
+    10:59:59.9999 would round into the next hour; the seconds are cut before they see the text."""
+    offset = (
+        f"CASE WHEN length({column}) > 19 AND substr({column}, -6, 1) IN ('+', '-') "
+        f"THEN substr({column}, -6) ELSE '' END"
+    )
+    return f"CAST(strftime('%s', substr({column}, 1, 19) || {offset}) AS INTEGER) / 3600"
+
+
+_SQLITE = """
+CREATE TABLE IF NOT EXISTS "sync_log_hours" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    "tenant_id" CHAR(36) NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "n" BIGINT NOT NULL,
+    CONSTRAINT "uid_sync_log_ho_tenant__hour" UNIQUE ("tenant_id", "hour")
+);
+INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
+    SELECT "tenant_id", {hour} AS "h", COUNT(*)
+    FROM "sync_logs" GROUP BY "tenant_id", "h";
+CREATE TRIGGER IF NOT EXISTS "sync_log_hours_insert" AFTER INSERT ON "sync_logs" BEGIN
+    INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
+        VALUES (NEW."tenant_id", {new_hour}, 1)
+        ON CONFLICT ("tenant_id", "hour") DO UPDATE SET "n" = "n" + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS "sync_log_hours_delete" AFTER DELETE ON "sync_logs" BEGIN
+    UPDATE "sync_log_hours" SET "n" = "n" - 1
+        WHERE "tenant_id" = OLD."tenant_id"
+        AND "hour" = {old_hour};
+END;
+CREATE TRIGGER IF NOT EXISTS "sync_log_hours_update" AFTER UPDATE OF "tenant_id", "created_at" ON "sync_logs"
+BEGIN
+    UPDATE "sync_log_hours" SET "n" = "n" - 1
+        WHERE "tenant_id" = OLD."tenant_id"
+        AND "hour" = {old_hour};
+    INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
+        VALUES (NEW."tenant_id", {new_hour}, 1)
+        ON CONFLICT ("tenant_id", "hour") DO UPDATE SET "n" = "n" + 1;
+END;
+DROP INDEX IF EXISTS "idx_sync_logs_tenant__ff44e0";
+CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id");
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at");"""
+SQLITE = _SQLITE.format(
+    hour=_sqlite_hour('"created_at"'),
+    new_hour=_sqlite_hour('NEW."created_at"'),
+    old_hour=_sqlite_hour('OLD."created_at"'),
+)
+
+# One function for the three events; a changed row leaves its old hour and joins its new one.
+POSTGRES = """
+CREATE TABLE IF NOT EXISTS "sync_log_hours" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "tenant_id" UUID NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "n" BIGINT NOT NULL,
+    CONSTRAINT "uid_sync_log_ho_tenant__hour" UNIQUE ("tenant_id", "hour")
+);
+INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
+    SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", COUNT(*)
+    FROM "sync_logs" GROUP BY "tenant_id", "h";
+CREATE OR REPLACE FUNCTION "sync_log_hours_count"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        UPDATE "sync_log_hours" SET "n" = "n" - 1
+            WHERE "tenant_id" = OLD."tenant_id"
+            AND "hour" = floor(extract(epoch FROM OLD."created_at") / 3600)::BIGINT;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
+            VALUES (NEW."tenant_id", floor(extract(epoch FROM NEW."created_at") / 3600)::BIGINT, 1)
+            ON CONFLICT ("tenant_id", "hour") DO UPDATE SET "n" = "sync_log_hours"."n" + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER "sync_log_hours_count" AFTER INSERT OR DELETE OR UPDATE OF "tenant_id", "created_at"
+    ON "sync_logs" FOR EACH ROW EXECUTE FUNCTION "sync_log_hours_count"();
+DROP INDEX IF EXISTS "idx_sync_logs_tenant__ff44e0";
+CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id")
+    INCLUDE ("instance_id", "status", "total", "failed");
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at")
+    INCLUDE ("stage", "code");
+CREATE STATISTICS IF NOT EXISTS "sync_logs_day_groups" (ndistinct)
+    ON (date_trunc('day', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
+CREATE STATISTICS IF NOT EXISTS "sync_logs_hour_groups" (ndistinct)
+    ON (date_trunc('hour', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
+ANALYZE "sync_logs";"""
+
+DOWNGRADE = """
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
+DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
+CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
+DROP TRIGGER IF EXISTS "sync_log_hours_insert";
+DROP TRIGGER IF EXISTS "sync_log_hours_delete";
+DROP TRIGGER IF EXISTS "sync_log_hours_update";
+DROP TABLE IF EXISTS "sync_log_hours";"""
+
+POSTGRES_DOWNGRADE = """
+DROP STATISTICS IF EXISTS "sync_logs_day_groups";
+DROP STATISTICS IF EXISTS "sync_logs_hour_groups";
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
+DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
+CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
+DROP TRIGGER IF EXISTS "sync_log_hours_count" ON "sync_logs";
+DROP FUNCTION IF EXISTS "sync_log_hours_count"();
+DROP TABLE IF EXISTS "sync_log_hours";"""
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return POSTGRES if db.capabilities.dialect == "postgres" else SQLITE
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return POSTGRES_DOWNGRADE if db.capabilities.dialect == "postgres" else DOWNGRADE
