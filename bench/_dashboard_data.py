@@ -51,7 +51,12 @@ RECOUNT = """
 DELETE FROM "sync_log_hours";
 INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
     SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", COUNT(*)
-    FROM "sync_logs" GROUP BY "tenant_id", "h";"""
+    FROM "sync_logs" GROUP BY "tenant_id", "h";
+DELETE FROM "entity_error_hours";
+INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+    SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", "stage", "code",
+        COUNT(*)
+    FROM "entity_errors" GROUP BY "tenant_id", "h", "stage", "code";"""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from tortoise.expressions import Function
 from tortoise.functions import Count, Max, Sum
 
 from ezy.context import TenantContext
+from ezy.dashboards import hotspots
 from ezy.dlq.models import DeadLetter
 from ezy.errors import invalid
 from ezy.runs import service as runs
@@ -182,9 +183,11 @@ async def error_hotspots(
     if not 1 <= limit <= MAX_HOTSPOTS:
         raise invalid("/limit", f"limit must be between 1 and {MAX_HOTSPOTS}")
     start, end = _time_range(since, until, MAX_RANGE["day"])
+    instance = _instance(instance_id)
+    if instance is None:
+        return await _tenant_hotspots(ctx, start, end, limit)
     query = scoped(EntityError, ctx).filter(created_at__gte=start, created_at__lt=end)
-    if (instance := _instance(instance_id)) is not None:
-        query = query.filter(sync_log__instance_id=instance)
+    query = query.filter(sync_log__instance_id=instance)
     rows = (
         await query.annotate(n=CountRows("id"), last_seen=Max("created_at"))
         .group_by("stage", "code")
@@ -195,6 +198,19 @@ async def error_hotspots(
     return [
         ErrorHotspot(stage=row["stage"], code=row["code"], count=int(row["n"]), lastSeenAt=_moment(row))
         for row in rows
+    ]
+
+
+async def _tenant_hotspots(
+    ctx: TenantContext, start: datetime, end: datetime, limit: int
+) -> list[ErrorHotspot]:
+    """The same answer from the per-hour counts (`ezy.dashboards.hotspots`)."""
+    found = await hotspots.counts(ctx, start, end)
+    top = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    seen = await hotspots.last_seen(ctx, [group for group, _ in top], start, end)
+    return [
+        ErrorHotspot(stage=stage, code=code, count=n, lastSeenAt=moment)
+        for ((stage, code), n), moment in zip(top, seen, strict=True)
     ]
 
 

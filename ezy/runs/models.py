@@ -57,8 +57,13 @@ class EntityError(TenantOwned):
 
     class Meta:
         table = "entity_errors"
-        # (tenant_id, created_at): hot-spots; on PostgreSQL INCLUDE (stage, code) (migration 4).
-        indexes = (("sync_log_id", "created_at"), ("tenant_id", "stage", "code"), ("tenant_id", "created_at"))
+        # (tenant_id, stage, code, created_at): a hot-spot's last error; (tenant_id, created_at): the
+        # errors of a range, on PostgreSQL INCLUDE (stage, code) (migration 4).
+        indexes = (
+            ("sync_log_id", "created_at"),
+            ("tenant_id", "stage", "code", "created_at"),
+            ("tenant_id", "created_at"),
+        )
 
 
 class SyncLogHour(Model):
@@ -76,3 +81,21 @@ class SyncLogHour(Model):
     class Meta:
         table = "sync_log_hours"
         unique_together = (("tenant_id", "hour"),)
+
+
+class EntityErrorHour(Model):
+    """How many entity errors a tenant has per hour, stage and code (`hour` as in `SyncLogHour`).
+
+    Kept by database triggers on `entity_errors` (migration 4); error hot-spots sum it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tenant_id = fields.UUIDField()
+    hour = fields.BigIntField()
+    stage = fields.CharField(max_length=16)
+    code = fields.CharField(max_length=64)
+    n = fields.BigIntField()
+
+    class Meta:
+        table = "entity_error_hours"
+        unique_together = (("tenant_id", "hour", "stage", "code"),)

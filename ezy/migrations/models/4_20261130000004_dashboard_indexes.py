@@ -12,6 +12,10 @@
   exact in every snapshot. An unfiltered list takes its total from it (a sum over hours, not a count
   over runs), and a deep page starts in the right hour instead of skipping every newer run.
   Backfilled here from the rows that exist.
+- `entity_error_hours`: the same per tenant, hour, stage and code for entity errors (PostgreSQL:
+  per statement, since a run writes its errors in batches). Error hot-spots sum the whole hours of
+  a range from it and count only the partial hours at its ends; `entity_errors (tenant_id, stage,
+  code, created_at)` (replacing `(tenant_id, stage, code)`) finds each hot-spot's last error.
 
 Written for both dialects, like the initial migration. No MODELS_STATE (as in `2_...`).
 """
@@ -61,8 +65,42 @@ BEGIN
         VALUES (NEW."tenant_id", {new_hour}, 1)
         ON CONFLICT ("tenant_id", "hour") DO UPDATE SET "n" = "n" + 1;
 END;
+CREATE TABLE IF NOT EXISTS "entity_error_hours" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    "tenant_id" CHAR(36) NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "stage" VARCHAR(16) NOT NULL,
+    "code" VARCHAR(64) NOT NULL,
+    "n" BIGINT NOT NULL,
+    CONSTRAINT "uid_entity_erro_tenant__hour" UNIQUE ("tenant_id", "hour", "stage", "code")
+);
+INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+    SELECT "tenant_id", {hour} AS "h", "stage", "code", COUNT(*)
+    FROM "entity_errors" GROUP BY "tenant_id", "h", "stage", "code";
+CREATE TRIGGER IF NOT EXISTS "entity_error_hours_insert" AFTER INSERT ON "entity_errors" BEGIN
+    INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+        VALUES (NEW."tenant_id", {new_hour}, NEW."stage", NEW."code", 1)
+        ON CONFLICT ("tenant_id", "hour", "stage", "code") DO UPDATE SET "n" = "n" + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS "entity_error_hours_delete" AFTER DELETE ON "entity_errors" BEGIN
+    UPDATE "entity_error_hours" SET "n" = "n" - 1
+        WHERE "tenant_id" = OLD."tenant_id" AND "hour" = {old_hour}
+        AND "stage" = OLD."stage" AND "code" = OLD."code";
+END;
+CREATE TRIGGER IF NOT EXISTS "entity_error_hours_update"
+    AFTER UPDATE OF "tenant_id", "created_at", "stage", "code" ON "entity_errors"
+BEGIN
+    UPDATE "entity_error_hours" SET "n" = "n" - 1
+        WHERE "tenant_id" = OLD."tenant_id" AND "hour" = {old_hour}
+        AND "stage" = OLD."stage" AND "code" = OLD."code";
+    INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+        VALUES (NEW."tenant_id", {new_hour}, NEW."stage", NEW."code", 1)
+        ON CONFLICT ("tenant_id", "hour", "stage", "code") DO UPDATE SET "n" = "n" + 1;
+END;
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__ff44e0";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id");
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__30e53a";
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__8e0f4c" ON "entity_errors" ("tenant_id", "stage", "code", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at");"""
 SQLITE = _SQLITE.format(
     hour=_sqlite_hour('"created_at"'),
@@ -98,9 +136,51 @@ BEGIN
 END $$;
 CREATE TRIGGER "sync_log_hours_count" AFTER INSERT OR DELETE OR UPDATE OF "tenant_id", "created_at"
     ON "sync_logs" FOR EACH ROW EXECUTE FUNCTION "sync_log_hours_count"();
+CREATE TABLE IF NOT EXISTS "entity_error_hours" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "tenant_id" UUID NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "stage" VARCHAR(16) NOT NULL,
+    "code" VARCHAR(64) NOT NULL,
+    "n" BIGINT NOT NULL,
+    CONSTRAINT "uid_entity_erro_tenant__hour" UNIQUE ("tenant_id", "hour", "stage", "code")
+);
+INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+    SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", "stage", "code", COUNT(*)
+    FROM "entity_errors" GROUP BY "tenant_id", "h", "stage", "code";
+-- Per statement (a run writes its errors in batches), in key order so that concurrent writers
+-- lock the same rows in the same order.
+CREATE OR REPLACE FUNCTION "entity_error_hours_count"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+            SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT, "stage", "code", -COUNT(*)
+            FROM "removed" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT ("tenant_id", "hour", "stage", "code")
+            DO UPDATE SET "n" = "entity_error_hours"."n" + EXCLUDED."n";
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
+            SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT, "stage", "code", COUNT(*)
+            FROM "added" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT ("tenant_id", "hour", "stage", "code")
+            DO UPDATE SET "n" = "entity_error_hours"."n" + EXCLUDED."n";
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER "entity_error_hours_insert" AFTER INSERT ON "entity_errors"
+    REFERENCING NEW TABLE AS "added" FOR EACH STATEMENT EXECUTE FUNCTION "entity_error_hours_count"();
+CREATE TRIGGER "entity_error_hours_delete" AFTER DELETE ON "entity_errors"
+    REFERENCING OLD TABLE AS "removed" FOR EACH STATEMENT EXECUTE FUNCTION "entity_error_hours_count"();
+CREATE TRIGGER "entity_error_hours_update" AFTER UPDATE ON "entity_errors"
+    REFERENCING OLD TABLE AS "removed" NEW TABLE AS "added"
+    FOR EACH STATEMENT EXECUTE FUNCTION "entity_error_hours_count"();
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__ff44e0";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id")
     INCLUDE ("instance_id", "status", "total", "failed");
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__30e53a";
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__8e0f4c"
+    ON "entity_errors" ("tenant_id", "stage", "code", "created_at");
 CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at")
     INCLUDE ("stage", "code");
 CREATE STATISTICS IF NOT EXISTS "sync_logs_day_groups" (ndistinct)
@@ -111,6 +191,12 @@ ANALYZE "sync_logs";"""
 
 DOWNGRADE = """
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__8e0f4c";
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__30e53a" ON "entity_errors" ("tenant_id", "stage", "code");
+DROP TRIGGER IF EXISTS "entity_error_hours_insert";
+DROP TRIGGER IF EXISTS "entity_error_hours_delete";
+DROP TRIGGER IF EXISTS "entity_error_hours_update";
+DROP TABLE IF EXISTS "entity_error_hours";
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
 DROP TRIGGER IF EXISTS "sync_log_hours_insert";
@@ -122,6 +208,13 @@ POSTGRES_DOWNGRADE = """
 DROP STATISTICS IF EXISTS "sync_logs_day_groups";
 DROP STATISTICS IF EXISTS "sync_logs_hour_groups";
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
+DROP INDEX IF EXISTS "idx_entity_erro_tenant__8e0f4c";
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__30e53a" ON "entity_errors" ("tenant_id", "stage", "code");
+DROP TRIGGER IF EXISTS "entity_error_hours_insert" ON "entity_errors";
+DROP TRIGGER IF EXISTS "entity_error_hours_delete" ON "entity_errors";
+DROP TRIGGER IF EXISTS "entity_error_hours_update" ON "entity_errors";
+DROP FUNCTION IF EXISTS "entity_error_hours_count"();
+DROP TABLE IF EXISTS "entity_error_hours";
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
 DROP TRIGGER IF EXISTS "sync_log_hours_count" ON "sync_logs";
