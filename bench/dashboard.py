@@ -5,8 +5,9 @@
 Fills a PostgreSQL database of its own (`--database`, default `ezy_dashbench`, dropped at the end
 unless `--keep`; with `--keep` a later run reuses the filled database and only migrates it) with
 COPY (bench/_dashboard_data.py), then asks the real app in-process (httpx ASGITransport, a real API
-key) in interleaved rounds: the overview (runHistory, 30 days, daily buckets), the error hot-spots
-(30 days), and the sync-log list at page 1 and page 10,000 through GraphQL `syncLogs` and REST
+key) in interleaved rounds: the overview (runTotals, 30 days, daily buckets by status; and
+runHistory, the same split by instance too), the error hot-spots (30 days), and the sync-log
+list at page 1 and page 10,000 through GraphQL `syncLogs` and REST
 `GET /api/v1/sync-logs` (pageSize 50). Baselines measured in the same rounds: GraphQL
 `{ __typename }` (auth, parse, no SQL) and a bare `SELECT 1` through the ORM. Prints medians, then
 EXPLAIN ANALYZE of each SQL statement the app sent for each query (captured from Tortoise's log).
@@ -48,6 +49,10 @@ BULK = "dash-bulk"
 OTHERS = [("dash-small-1", 0.05), ("dash-small-2", 0.04), ("dash-small-3", 0.03), ("dash-small-4", 0.03)]
 DEEP_PAGE = 10_000
 OVERVIEW = (
+    "query($since: DateTime!) { runTotals(since: $since, bucket: DAY) "
+    "{ bucketStart status runs records failed } }"
+)
+HISTORY = (
     "query($since: DateTime!) { runHistory(since: $since, bucket: DAY) "
     "{ bucketStart instanceId status runs records failed } }"
 )
@@ -148,7 +153,8 @@ def _calls(client: httpx.AsyncClient) -> dict[str, Call]:
     return {
         "baseline: GraphQL { __typename }": _graphql(client, "{ __typename }", {}),
         "baseline: SELECT 1 (ORM)": _select_1,
-        "overview: runHistory 30 d, DAY": _graphql(client, OVERVIEW, {"since": since}),
+        "overview: runTotals 30 d, DAY": _graphql(client, OVERVIEW, {"since": since}),
+        "runHistory 30 d, DAY (x instance)": _graphql(client, HISTORY, {"since": since}),
         "errorHotspots 30 d": _graphql(client, HOTSPOTS, {"since": since}),
         "GraphQL syncLogs page 1": _graphql(client, SYNC_LOGS, {"page": 1}),
         f"GraphQL syncLogs page {DEEP_PAGE}": _graphql(client, SYNC_LOGS, {"page": DEEP_PAGE}),

@@ -46,13 +46,16 @@ POLL_SECONDS = 0.25
 _SQLITE_FORMATS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%dT00:00:00Z"}
 
 
-class RunBucket(TypedDict):
+class RunTotal(TypedDict):
     bucketStart: datetime
-    instanceId: str
     status: str
     runs: int
     records: int
     failed: int
+
+
+class RunBucket(RunTotal):
+    instanceId: str
 
 
 class ErrorHotspot(TypedDict):
@@ -126,18 +129,15 @@ def _instance(instance_id: object | None) -> uuid.UUID | None:
     return parsed
 
 
-async def run_history(
+async def _grouped_runs(
     ctx: TenantContext,
-    *,
     since: datetime,
-    until: datetime | None = None,
-    bucket: str = "hour",
-    instance_id: object | None = None,
-) -> list[RunBucket]:
-    """Runs created in `[since, until)` per time bucket, instance and status; oldest bucket first.
-
-    Only buckets with runs are answered. `records` sums the runs' totals, `failed` their failed records.
-    """
+    until: datetime | None,
+    bucket: str,
+    instance_id: object | None,
+    keys: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Runs created in `[since, until)` grouped by time bucket and `keys`, oldest bucket first."""
     if bucket not in BUCKETS:
         raise invalid("/bucket", f"bucket must be one of {', '.join(BUCKETS)}")
     start, end = _time_range(since, until, MAX_RANGE[bucket])
@@ -151,24 +151,54 @@ async def run_history(
             records=Sum("total"),
             failed_records=Sum("failed"),
         )
-        .group_by("bucket_start", "instance_id", "status")
-        .order_by("bucket_start", "instance_id", "status")
+        .group_by("bucket_start", *keys)
+        .order_by("bucket_start", *keys)
         .limit(MAX_HISTORY_ROWS + 1)
-        .values("bucket_start", "instance_id", "status", "runs", "records", "failed_records")
+        .values("bucket_start", *keys, "runs", "records", "failed_records")
     )
     if len(rows) > MAX_HISTORY_ROWS:
         raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
-    return [
-        RunBucket(
-            bucketStart=_bucket(row["bucket_start"]),
-            instanceId=str(row["instance_id"]),
-            status=row["status"],
-            runs=int(row["runs"]),
-            records=int(row["records"] or 0),
-            failed=int(row["failed_records"] or 0),
-        )
-        for row in rows
-    ]
+    return rows
+
+
+def _total(row: dict[str, Any]) -> RunTotal:
+    return RunTotal(
+        bucketStart=_bucket(row["bucket_start"]),
+        status=row["status"],
+        runs=int(row["runs"]),
+        records=int(row["records"] or 0),
+        failed=int(row["failed_records"] or 0),
+    )
+
+
+async def run_history(
+    ctx: TenantContext,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    bucket: str = "hour",
+    instance_id: object | None = None,
+) -> list[RunBucket]:
+    """Runs created in `[since, until)` per time bucket, instance and status; oldest bucket first.
+
+    Only buckets with runs are answered. `records` sums the runs' totals, `failed` their failed records.
+    """
+    rows = await _grouped_runs(ctx, since, until, bucket, instance_id, ("instance_id", "status"))
+    return [RunBucket(**_total(row), instanceId=str(row["instance_id"])) for row in rows]
+
+
+async def run_totals(
+    ctx: TenantContext,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    bucket: str = "hour",
+    instance_id: object | None = None,
+) -> list[RunTotal]:
+    """As `run_history`, per time bucket and status only (every instance's runs together, or one's):
+    an overview's series, at most six rows per bucket however many instances there are."""
+    rows = await _grouped_runs(ctx, since, until, bucket, instance_id, ("status",))
+    return [_total(row) for row in rows]
 
 
 async def error_hotspots(

@@ -187,7 +187,9 @@ CREATE STATISTICS IF NOT EXISTS "sync_logs_day_groups" (ndistinct)
     ON (date_trunc('day', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
 CREATE STATISTICS IF NOT EXISTS "sync_logs_hour_groups" (ndistinct)
     ON (date_trunc('hour', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
-ANALYZE "sync_logs";"""
+ANALYZE "sync_logs";
+ANALYZE "sync_log_hours";
+ANALYZE "entity_error_hours";"""
 
 DOWNGRADE = """
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
