@@ -52,6 +52,11 @@ DELETE FROM "sync_log_hours";
 INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
     SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", COUNT(*)
     FROM "sync_logs" GROUP BY "tenant_id", "h";
+DELETE FROM "run_hours";
+INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+    SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", "instance_id",
+        "status", COUNT(*), SUM("total"), SUM("failed")
+    FROM "sync_logs" GROUP BY "tenant_id", "h", "instance_id", "status";
 DELETE FROM "entity_error_hours";
 INSERT INTO "entity_error_hours" ("tenant_id", "hour", "stage", "code", "n")
     SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", "stage", "code",

@@ -10,7 +10,7 @@ are summed from it; the parts of an hour at either end (under an hour each) are 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tortoise import connections
@@ -18,11 +18,10 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
 from ezy.context import TenantContext
+from ezy.dashboards.buckets import EPOCH, HOUR, aware, whole_hours
 from ezy.runs.models import EntityError, EntityErrorHour
 from ezy.scoping import scoped
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-HOUR = timedelta(hours=1)
 # `{i}`: the group's position (a number of ours); the rest are parameters.
 _LAST_SEEN = (
     'SELECT {i} AS "i", MAX("created_at") AS "last_seen" FROM "entity_errors" WHERE "tenant_id" = {} '
@@ -30,15 +29,9 @@ _LAST_SEEN = (
 )
 
 
-def _whole_hours(start: datetime, end: datetime) -> tuple[int, int]:
-    """The hours `[first, last)` (since the epoch) that lie wholly inside `[start, end)`."""
-    first = -((EPOCH - start) // HOUR)  # rounded up
-    return first, (end - EPOCH) // HOUR
-
-
 async def counts(ctx: TenantContext, start: datetime, end: datetime) -> Counter[tuple[str, str]]:
     """Errors per (stage, code) recorded in `[start, end)`; exact, as a count over the rows is."""
-    first, last = _whole_hours(start, end)
+    first, last = whole_hours(start, end)
     found: Counter[tuple[str, str]] = Counter()
     if first >= last:
         edges = Q(created_at__gte=start, created_at__lt=end)
@@ -83,9 +76,8 @@ async def last_seen(
     for stage, code in groups:
         params += [str(ctx.tenant_id), stage, code, *bounds]
     rows = await conn.execute_query_dict(" UNION ALL ".join(parts), params)
-    return [_aware(row["last_seen"]) for row in sorted(rows, key=lambda row: int(row["i"]))]
+    return [aware(_moment(row["last_seen"])) for row in sorted(rows, key=lambda row: int(row["i"]))]
 
 
-def _aware(value: object) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _moment(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -14,25 +14,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-from pypika_tortoise.enums import Dialects
-from pypika_tortoise.functions import Count as SqlCount
-from pypika_tortoise.terms import Function as SqlFunction
-from pypika_tortoise.terms import Star, Term
-from tortoise.expressions import Function
-from tortoise.functions import Count, Max, Sum
+from tortoise.functions import Count, Max
 
 from ezy.context import TenantContext
-from ezy.dashboards import hotspots
+from ezy.dashboards import history, hotspots
+from ezy.dashboards.buckets import CountRows, aware, bucket_moment
 from ezy.dlq.models import DeadLetter
 from ezy.errors import invalid
 from ezy.runs import service as runs
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.views import sync_log_view
 from ezy.scoping import parse_id, scoped
-from ezy.timefmt import parse_rfc3339, utcnow
+from ezy.timefmt import utcnow
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")
@@ -40,10 +36,6 @@ MAX_RANGE: dict[str, timedelta] = {"hour": timedelta(days=90), "day": timedelta(
 MAX_HISTORY_ROWS = 10_000
 MAX_HOTSPOTS = 100
 POLL_SECONDS = 0.25
-
-# The start of a run's bucket: RFC 3339 text on SQLite, a UTC timestamp on PostgreSQL (fixed
-# strings: nothing from the caller).
-_SQLITE_FORMATS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%dT00:00:00Z"}
 
 
 class RunTotal(TypedDict):
@@ -71,48 +63,8 @@ class QueueDepth(TypedDict):
     replaying: int
 
 
-class _BucketSql(SqlFunction):
-    def __init__(self, column: Term, bucket: str) -> None:
-        super().__init__("bucket_start", column)
-        self.bucket = bucket
-
-    def get_function_sql(self, ctx: Any) -> str:
-        column = self.get_arg_sql(self.args[0], ctx)
-        if ctx.dialect == Dialects.POSTGRESQL:
-            return f"date_trunc('{self.bucket}', {column} AT TIME ZONE 'UTC')"
-        return f"strftime('{_SQLITE_FORMATS[self.bucket]}', {column})"
-
-
-class BucketStart(Function):
-    """`BucketStart("created_at", "hour")`: the bucket's start, computed by the database."""
-
-    def __init__(self, field: str, bucket: str) -> None:
-        super().__init__(field)
-        self.bucket = bucket
-
-    def _get_function_field(self, field: Term | str, *default_values: Any) -> _BucketSql:
-        assert isinstance(field, Term)
-        return _BucketSql(field, self.bucket)
-
-
-class CountRows(Count):
-    """`COUNT(*)`: answered from an index that does not hold the primary key, as `COUNT("id")` is not."""
-
-    def _get_function_field(self, field: Term | str, *default_values: Any) -> SqlCount:
-        return SqlCount(Star())
-
-
-def _bucket(value: object) -> datetime:
-    """A bucket's start as the database answers it: a naive UTC timestamp, or RFC 3339 text."""
-    return _aware(value) if isinstance(value, datetime) else parse_rfc3339(str(value))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _time_range(since: datetime, until: datetime | None, longest: timedelta) -> tuple[datetime, datetime]:
-    start, end = _aware(since), _aware(until) if until is not None else utcnow()
+    start, end = aware(since), aware(until) if until is not None else utcnow()
     if end <= start:
         raise invalid("/until", "until must be later than since")
     if end - start > longest:
@@ -141,29 +93,19 @@ async def _grouped_runs(
     if bucket not in BUCKETS:
         raise invalid("/bucket", f"bucket must be one of {', '.join(BUCKETS)}")
     start, end = _time_range(since, until, MAX_RANGE[bucket])
-    query = scoped(SyncLog, ctx).filter(created_at__gte=start, created_at__lt=end)
-    if (instance := _instance(instance_id)) is not None:
-        query = query.filter(instance_id=instance)
-    rows = (
-        await query.annotate(
-            bucket_start=BucketStart("created_at", bucket),
-            runs=Count("id"),
-            records=Sum("total"),
-            failed_records=Sum("failed"),
-        )
-        .group_by("bucket_start", *keys)
-        .order_by("bucket_start", *keys)
-        .limit(MAX_HISTORY_ROWS + 1)
-        .values("bucket_start", *keys, "runs", "records", "failed_records")
-    )
-    if len(rows) > MAX_HISTORY_ROWS:
+    found = await history.grouped_runs(ctx, start, end, bucket, _instance(instance_id), keys)
+    if len(found) > MAX_HISTORY_ROWS:
         raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
-    return rows
+    return [
+        {"bucket_start": key[0], **dict(zip(keys, key[1:], strict=True)), "runs": runs,
+         "records": records, "failed_records": failed}
+        for key, (runs, records, failed) in found.items()
+    ]  # fmt: skip
 
 
 def _total(row: dict[str, Any]) -> RunTotal:
     return RunTotal(
-        bucketStart=_bucket(row["bucket_start"]),
+        bucketStart=bucket_moment(row["bucket_start"]),
         status=row["status"],
         runs=int(row["runs"]),
         records=int(row["records"] or 0),
@@ -246,7 +188,7 @@ async def _tenant_hotspots(
 
 def _moment(row: dict[str, Any]) -> datetime:
     value = row["last_seen"]
-    return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 async def dlq_depth(ctx: TenantContext) -> list[QueueDepth]:

@@ -99,3 +99,22 @@ class EntityErrorHour(Model):
     class Meta:
         table = "entity_error_hours"
         unique_together = (("tenant_id", "hour", "stage", "code"),)
+
+
+class RunHour(Model):
+    """Runs per tenant, hour (as in `SyncLogHour`), instance and status, with their records and failed
+    records summed. Kept by database triggers on `sync_logs` (migration 4); run history sums it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tenant_id = fields.UUIDField()
+    hour = fields.BigIntField()
+    instance_id = fields.UUIDField()
+    status = fields.CharField(max_length=16)
+    n = fields.BigIntField()
+    records = fields.BigIntField()
+    failed = fields.BigIntField()
+
+    class Meta:
+        table = "run_hours"
+        unique_together = (("tenant_id", "hour", "instance_id", "status"),)

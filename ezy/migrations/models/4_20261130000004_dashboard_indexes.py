@@ -12,6 +12,9 @@
   exact in every snapshot. An unfiltered list takes its total from it (a sum over hours, not a count
   over runs), and a deep page starts in the right hour instead of skipping every newer run.
   Backfilled here from the rows that exist.
+- `run_hours`: runs per tenant, hour, instance and status with their records and failed records
+  summed, kept by a row trigger on `sync_logs` (a run changes status and counts a few times).
+  Run history (`runHistory`, `runTotals`) sums the whole hours of a range from it.
 - `entity_error_hours`: the same per tenant, hour, stage and code for entity errors (PostgreSQL:
   per statement, since a run writes its errors in batches). Error hot-spots sum the whole hours of
   a range from it and count only the partial hours at its ends; `entity_errors (tenant_id, stage,
@@ -64,6 +67,42 @@ BEGIN
     INSERT INTO "sync_log_hours" ("tenant_id", "hour", "n")
         VALUES (NEW."tenant_id", {new_hour}, 1)
         ON CONFLICT ("tenant_id", "hour") DO UPDATE SET "n" = "n" + 1;
+END;
+CREATE TABLE IF NOT EXISTS "run_hours" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    "tenant_id" CHAR(36) NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "instance_id" CHAR(36) NOT NULL,
+    "status" VARCHAR(16) NOT NULL,
+    "n" BIGINT NOT NULL,
+    "records" BIGINT NOT NULL,
+    "failed" BIGINT NOT NULL,
+    CONSTRAINT "uid_run_hours_tenant__hour" UNIQUE ("tenant_id", "hour", "instance_id", "status")
+);
+INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+    SELECT "tenant_id", {hour} AS "h", "instance_id", "status", COUNT(*), SUM("total"), SUM("failed")
+    FROM "sync_logs" GROUP BY "tenant_id", "h", "instance_id", "status";
+CREATE TRIGGER IF NOT EXISTS "run_hours_insert" AFTER INSERT ON "sync_logs" BEGIN
+    INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+        VALUES (NEW."tenant_id", {new_hour}, NEW."instance_id", NEW."status", 1, NEW."total", NEW."failed")
+        ON CONFLICT ("tenant_id", "hour", "instance_id", "status") DO UPDATE
+        SET "n" = "n" + 1, "records" = "records" + excluded."records", "failed" = "failed" + excluded."failed";
+END;
+CREATE TRIGGER IF NOT EXISTS "run_hours_delete" AFTER DELETE ON "sync_logs" BEGIN
+    UPDATE "run_hours" SET "n" = "n" - 1, "records" = "records" - OLD."total", "failed" = "failed" - OLD."failed"
+        WHERE "tenant_id" = OLD."tenant_id" AND "hour" = {old_hour}
+        AND "instance_id" = OLD."instance_id" AND "status" = OLD."status";
+END;
+CREATE TRIGGER IF NOT EXISTS "run_hours_update"
+    AFTER UPDATE OF "tenant_id", "created_at", "instance_id", "status", "total", "failed" ON "sync_logs"
+BEGIN
+    UPDATE "run_hours" SET "n" = "n" - 1, "records" = "records" - OLD."total", "failed" = "failed" - OLD."failed"
+        WHERE "tenant_id" = OLD."tenant_id" AND "hour" = {old_hour}
+        AND "instance_id" = OLD."instance_id" AND "status" = OLD."status";
+    INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+        VALUES (NEW."tenant_id", {new_hour}, NEW."instance_id", NEW."status", 1, NEW."total", NEW."failed")
+        ON CONFLICT ("tenant_id", "hour", "instance_id", "status") DO UPDATE
+        SET "n" = "n" + 1, "records" = "records" + excluded."records", "failed" = "failed" + excluded."failed";
 END;
 CREATE TABLE IF NOT EXISTS "entity_error_hours" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -136,6 +175,53 @@ BEGIN
 END $$;
 CREATE TRIGGER "sync_log_hours_count" AFTER INSERT OR DELETE OR UPDATE OF "tenant_id", "created_at"
     ON "sync_logs" FOR EACH ROW EXECUTE FUNCTION "sync_log_hours_count"();
+CREATE TABLE IF NOT EXISTS "run_hours" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "tenant_id" UUID NOT NULL,
+    "hour" BIGINT NOT NULL,
+    "instance_id" UUID NOT NULL,
+    "status" VARCHAR(16) NOT NULL,
+    "n" BIGINT NOT NULL,
+    "records" BIGINT NOT NULL,
+    "failed" BIGINT NOT NULL,
+    CONSTRAINT "uid_run_hours_tenant__hour" UNIQUE ("tenant_id", "hour", "instance_id", "status")
+);
+INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+    SELECT "tenant_id", floor(extract(epoch FROM "created_at") / 3600)::BIGINT AS "h", "instance_id", "status",
+        COUNT(*), SUM("total"), SUM("failed")
+    FROM "sync_logs" GROUP BY "tenant_id", "h", "instance_id", "status";
+CREATE OR REPLACE FUNCTION "run_hours_add"(t UUID, at TIMESTAMPTZ, i UUID, s VARCHAR, dn BIGINT, dr BIGINT, df BIGINT)
+RETURNS VOID LANGUAGE sql AS $$
+    INSERT INTO "run_hours" ("tenant_id", "hour", "instance_id", "status", "n", "records", "failed")
+        VALUES (t, floor(extract(epoch FROM at) / 3600)::BIGINT, i, s, dn, dr, df)
+        ON CONFLICT ("tenant_id", "hour", "instance_id", "status") DO UPDATE
+        SET "n" = "run_hours"."n" + dn, "records" = "run_hours"."records" + dr, "failed" = "run_hours"."failed" + df;
+$$;
+-- A changed run leaves its old group and joins its new one; the two rows are locked in key order,
+-- so two runs moving between the same groups in opposite directions cannot deadlock.
+CREATE OR REPLACE FUNCTION "run_hours_count"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM "run_hours_add"(NEW."tenant_id", NEW."created_at", NEW."instance_id", NEW."status", 1, NEW."total", NEW."failed");
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM "run_hours_add"(OLD."tenant_id", OLD."created_at", OLD."instance_id", OLD."status", -1, -OLD."total", -OLD."failed");
+    ELSIF (OLD."tenant_id", floor(extract(epoch FROM OLD."created_at") / 3600), OLD."instance_id", OLD."status")
+        = (NEW."tenant_id", floor(extract(epoch FROM NEW."created_at") / 3600), NEW."instance_id", NEW."status") THEN
+        PERFORM "run_hours_add"(NEW."tenant_id", NEW."created_at", NEW."instance_id", NEW."status",
+            0, NEW."total" - OLD."total", NEW."failed" - OLD."failed");
+    ELSIF (OLD."tenant_id", floor(extract(epoch FROM OLD."created_at") / 3600), OLD."instance_id", OLD."status")
+        < (NEW."tenant_id", floor(extract(epoch FROM NEW."created_at") / 3600), NEW."instance_id", NEW."status") THEN
+        PERFORM "run_hours_add"(OLD."tenant_id", OLD."created_at", OLD."instance_id", OLD."status", -1, -OLD."total", -OLD."failed");
+        PERFORM "run_hours_add"(NEW."tenant_id", NEW."created_at", NEW."instance_id", NEW."status", 1, NEW."total", NEW."failed");
+    ELSE
+        PERFORM "run_hours_add"(NEW."tenant_id", NEW."created_at", NEW."instance_id", NEW."status", 1, NEW."total", NEW."failed");
+        PERFORM "run_hours_add"(OLD."tenant_id", OLD."created_at", OLD."instance_id", OLD."status", -1, -OLD."total", -OLD."failed");
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER "run_hours_count"
+    AFTER INSERT OR DELETE OR UPDATE OF "tenant_id", "created_at", "instance_id", "status", "total", "failed"
+    ON "sync_logs" FOR EACH ROW EXECUTE FUNCTION "run_hours_count"();
 CREATE TABLE IF NOT EXISTS "entity_error_hours" (
     "id" BIGSERIAL NOT NULL PRIMARY KEY,
     "tenant_id" UUID NOT NULL,
@@ -189,7 +275,8 @@ CREATE STATISTICS IF NOT EXISTS "sync_logs_hour_groups" (ndistinct)
     ON (date_trunc('hour', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
 ANALYZE "sync_logs";
 ANALYZE "sync_log_hours";
-ANALYZE "entity_error_hours";"""
+ANALYZE "entity_error_hours";
+ANALYZE "run_hours";"""
 
 DOWNGRADE = """
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
@@ -199,6 +286,10 @@ DROP TRIGGER IF EXISTS "entity_error_hours_insert";
 DROP TRIGGER IF EXISTS "entity_error_hours_delete";
 DROP TRIGGER IF EXISTS "entity_error_hours_update";
 DROP TABLE IF EXISTS "entity_error_hours";
+DROP TRIGGER IF EXISTS "run_hours_insert";
+DROP TRIGGER IF EXISTS "run_hours_delete";
+DROP TRIGGER IF EXISTS "run_hours_update";
+DROP TABLE IF EXISTS "run_hours";
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
 DROP TRIGGER IF EXISTS "sync_log_hours_insert";
@@ -217,6 +308,10 @@ DROP TRIGGER IF EXISTS "entity_error_hours_delete" ON "entity_errors";
 DROP TRIGGER IF EXISTS "entity_error_hours_update" ON "entity_errors";
 DROP FUNCTION IF EXISTS "entity_error_hours_count"();
 DROP TABLE IF EXISTS "entity_error_hours";
+DROP TRIGGER IF EXISTS "run_hours_count" ON "sync_logs";
+DROP FUNCTION IF EXISTS "run_hours_count"();
+DROP FUNCTION IF EXISTS "run_hours_add"(UUID, TIMESTAMPTZ, UUID, VARCHAR, BIGINT, BIGINT, BIGINT);
+DROP TABLE IF EXISTS "run_hours";
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__c2a5e1";
 CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__ff44e0" ON "sync_logs" ("tenant_id", "created_at");
 DROP TRIGGER IF EXISTS "sync_log_hours_count" ON "sync_logs";
