@@ -1,12 +1,11 @@
 """Dashboards: run history, error hot-spots and DLQ depth, aggregated in the database; run progress.
 
-Every aggregation is one GROUP BY in the caller's tenant (`ezy.scoping.scoped`): the rows that come
-back are bounded by buckets x instances x statuses, never by the number of runs. Time buckets are cut
-in SQL (`strftime` on SQLite, `date_trunc` on PostgreSQL, which is far cheaper per row than
-formatting) from a run's `createdAt` (when it was triggered), in UTC. Time ranges are half-open,
-`[since, until)`, and capped per bucket size. On PostgreSQL both aggregations read only an index
-(migration 4: `sync_logs (tenant_id, created_at, id) INCLUDE (...)`, `entity_errors (tenant_id,
-created_at) INCLUDE (stage, code)`).
+Every aggregation is grouped in the database, in the caller's tenant (`ezy.scoping.scoped`): the
+rows that come back are bounded by buckets x instances x statuses, never by the number of runs.
+Run history and error hot-spots sum per-hour counts kept by triggers (`ezy.dashboards.history`,
+`ezy.dashboards.hotspots`, migration 4) and read rows only for the partial hours at a range's
+ends, so a month costs about what an hour does. Time buckets are cut from a run's `createdAt` (when
+it was triggered), in UTC. Time ranges are half-open, `[since, until)`, and capped per bucket size.
 """
 
 from __future__ import annotations

@@ -32,8 +32,7 @@ class SyncLog(TenantOwned):
 
     class Meta:
         table = "sync_logs"
-        # (tenant_id, created_at, id): the list's order; on PostgreSQL it also carries the overview's
-        # columns (INCLUDE, migration 4), which Meta cannot say.
+        # (tenant_id, created_at, id): the list's order (`created_at DESC, id DESC`).
         indexes = (
             ("tenant_id", "created_at", "id"),
             ("tenant_id", "instance_id", "created_at"),
@@ -58,7 +57,7 @@ class EntityError(TenantOwned):
     class Meta:
         table = "entity_errors"
         # (tenant_id, stage, code, created_at): a hot-spot's last error; (tenant_id, created_at): the
-        # errors of a range, on PostgreSQL INCLUDE (stage, code) (migration 4).
+        # errors of a range's partial end hours.
         indexes = (
             ("sync_log_id", "created_at"),
             ("tenant_id", "stage", "code", "created_at"),

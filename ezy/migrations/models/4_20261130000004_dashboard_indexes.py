@@ -1,12 +1,8 @@
 """Indexes for the dashboards and deep sync-log pages; sync logs counted per tenant and hour.
 
 - `sync_logs (tenant_id, created_at, id)` replaces `(tenant_id, created_at)`: the list's order
-  (`created_at DESC, id DESC`) read straight off the index. On PostgreSQL it carries the overview's
-  columns (INCLUDE instance_id, status, total, failed), so run history is an index-only scan.
-- `entity_errors (tenant_id, created_at)`, on PostgreSQL INCLUDE (stage, code): error hot-spots
-  read the range's errors off the index.
-- PostgreSQL: statistics of how many (bucket, instance, status) groups run history makes, so the
-  planner hashes the few thousand groups instead of sorting a month of runs (on disk) to group them.
+  (`created_at DESC, id DESC`) read straight off the index, with no sort.
+- `entity_errors (tenant_id, created_at)`: the errors of a range's partial end hours (hot-spots).
 - `sync_log_hours`: how many sync logs each tenant has per hour (`hour` = whole hours since the
   Unix epoch of `created_at`), kept by triggers on `sync_logs` in the same transaction, so it is
   exact in every snapshot. An unfiltered list takes its total from it (a sum over hours, not a count
@@ -262,18 +258,11 @@ CREATE TRIGGER "entity_error_hours_update" AFTER UPDATE ON "entity_errors"
     REFERENCING OLD TABLE AS "removed" NEW TABLE AS "added"
     FOR EACH STATEMENT EXECUTE FUNCTION "entity_error_hours_count"();
 DROP INDEX IF EXISTS "idx_sync_logs_tenant__ff44e0";
-CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id")
-    INCLUDE ("instance_id", "status", "total", "failed");
+CREATE INDEX IF NOT EXISTS "idx_sync_logs_tenant__c2a5e1" ON "sync_logs" ("tenant_id", "created_at", "id");
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__30e53a";
 CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__8e0f4c"
     ON "entity_errors" ("tenant_id", "stage", "code", "created_at");
-CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at")
-    INCLUDE ("stage", "code");
-CREATE STATISTICS IF NOT EXISTS "sync_logs_day_groups" (ndistinct)
-    ON (date_trunc('day', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
-CREATE STATISTICS IF NOT EXISTS "sync_logs_hour_groups" (ndistinct)
-    ON (date_trunc('hour', "created_at" AT TIME ZONE 'UTC')), "instance_id", "status" FROM "sync_logs";
-ANALYZE "sync_logs";
+CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__5d1c9b" ON "entity_errors" ("tenant_id", "created_at");
 ANALYZE "sync_log_hours";
 ANALYZE "entity_error_hours";
 ANALYZE "run_hours";"""
@@ -298,8 +287,6 @@ DROP TRIGGER IF EXISTS "sync_log_hours_update";
 DROP TABLE IF EXISTS "sync_log_hours";"""
 
 POSTGRES_DOWNGRADE = """
-DROP STATISTICS IF EXISTS "sync_logs_day_groups";
-DROP STATISTICS IF EXISTS "sync_logs_hour_groups";
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__5d1c9b";
 DROP INDEX IF EXISTS "idx_entity_erro_tenant__8e0f4c";
 CREATE INDEX IF NOT EXISTS "idx_entity_erro_tenant__30e53a" ON "entity_errors" ("tenant_id", "stage", "code");
