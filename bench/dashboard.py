@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,6 +40,8 @@ from bench.trigger import make_instances
 from ezy.app import create_app
 from ezy.config import Settings
 from ezy.context import TenantContext
+from ezy.pagination import PageRequest
+from ezy.runs import service as runs
 from ezy.runs.models import SyncLog
 from ezy.runtime import Runtime
 from ezy.tenants.keys import create_key, create_tenant
@@ -148,7 +151,16 @@ async def _select_1() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
-def _calls(client: httpx.AsyncClient) -> dict[str, Call]:
+def _service(ctx: TenantContext, page: int) -> Call:
+    """The list without HTTP, GraphQL or JSON: what the database and the ORM cost."""
+
+    async def call() -> Any:
+        return await runs.list_logs(ctx, PageRequest(page=page), {})
+
+    return call
+
+
+def _calls(client: httpx.AsyncClient, ctx: TenantContext) -> dict[str, Call]:
     since = rfc3339(utcnow() - timedelta(days=30))
     return {
         "baseline: GraphQL { __typename }": _graphql(client, "{ __typename }", {}),
@@ -160,6 +172,8 @@ def _calls(client: httpx.AsyncClient) -> dict[str, Call]:
         f"GraphQL syncLogs page {DEEP_PAGE}": _graphql(client, SYNC_LOGS, {"page": DEEP_PAGE}),
         "REST /sync-logs page 1": _rest(client, "/api/v1/sync-logs?page=1"),
         f"REST /sync-logs page {DEEP_PAGE}": _rest(client, f"/api/v1/sync-logs?page={DEEP_PAGE}"),
+        "(service list_logs page 1, no HTTP)": _service(ctx, 1),
+        f"(service list_logs page {DEEP_PAGE}, no HTTP)": _service(ctx, DEEP_PAGE),
     }
 
 
@@ -199,7 +213,7 @@ async def _measure(calls: dict[str, Call], rounds: int) -> dict[str, list[float]
 async def _explain(calls: dict[str, Call]) -> None:
     conn = connections.get("default")
     for name, call in calls.items():
-        if name.startswith("baseline"):
+        if name.startswith(("baseline", "(")):
             continue
         with capture_sql() as captured:
             await call()
@@ -220,12 +234,15 @@ async def bench(settings: Settings, args: argparse.Namespace) -> None:
     transport = httpx.ASGITransport(app=create_app(settings))
     headers = {"Authorization": f"ApiKey {issued.secret}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as client:
-        calls = _calls(client)
+        calls = _calls(client, TenantContext(tenant.id))
         await _check(calls, tenant.id, total)
+        load = os.getloadavg()[0]
         times = await _measure(calls, args.rounds)
-        print(f"\n{'query':40} {'median ms':>10} {'min':>8} {'max':>8}   ({args.rounds} rounds)")
+        after = os.getloadavg()[0]
+        print(f"load average (1 min): {load:.1f} before, {after:.1f} after, {os.cpu_count()} CPUs")
+        print(f"\n{'query':44} {'median ms':>10} {'min':>8} {'max':>8}   ({args.rounds} rounds)")
         for name, samples in times.items():
-            print(f"{name:40} {statistics.median(samples):10.1f} {min(samples):8.1f} {max(samples):8.1f}")
+            print(f"{name:44} {statistics.median(samples):10.1f} {min(samples):8.1f} {max(samples):8.1f}")
         if args.explain:
             await _explain(calls)
 
