@@ -1,7 +1,7 @@
 """The stand-in store's data as Shopify's Admin GraphQL API shows it: webhook-shaped rows in, nodes out.
 
 Gids, camelCase, enums in upper case, UTC timestamps, money as `MoneyBag`s; connections resolve
-`first` / `after` like Shopify's (opaque cursors, `pageInfo`).
+`first` / `after` like Shopify's (opaque cursors, `pageInfo`), or to the end in a bulk operation.
 """
 
 from __future__ import annotations
@@ -19,12 +19,19 @@ def utc(stamp: str | None) -> str | None:
 
 
 def connection(items: list[dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    def resolve(_info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+    def resolve(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
         start = int(base64.b64decode(after)) if after else 0
-        chunk = items[start : start + (first or 50)]
+        # A bulk operation reads every connection to the end; a query gets `first` (50 when absent).
+        bulk = isinstance(info.context, dict) and info.context.get("bulk")
+        chunk = items[start:] if bulk and first is None else items[start : start + (first or 50)]
         end = start + len(chunk)
+        cursor = start
         return {
             "nodes": chunk,
+            "edges": [
+                {"node": node, "cursor": base64.b64encode(str(cursor := cursor + 1).encode()).decode()}
+                for node in chunk
+            ],
             "pageInfo": {
                 "hasNextPage": end < len(items),
                 "hasPreviousPage": start > 0,
