@@ -57,6 +57,11 @@ mutation BulkCancel($id: ID!) {
   bulkOperationCancel(id: $id) { bulkOperation { id status } userErrors { field message } }
 }
 """
+_FAILURES = {
+    "ACCESS_DENIED": "the access token lacks a scope this needs",
+    "TIMEOUT": "Shopify gave up on it; a narrower query (extract.params) may finish",
+    "INTERNAL_SERVER_ERROR": "an error on Shopify's side; the next run tries again",
+}
 _ENDED = {"CANCELED": "was cancelled", "CANCELING": "was cancelled", "EXPIRED": "expired"}
 
 
@@ -158,7 +163,9 @@ class BulkRead:
     def _refuse_ended(self, resource: str, op: Mapping[str, Any], status: str) -> None:
         where = f"Shopify's bulk operation {self.operation} reading {resource}"
         if status == "FAILED":
-            raise BulkFailed(f"{where} failed ({op.get('errorCode') or 'no error code'})")
+            code = str(op.get("errorCode") or "no error code")
+            why = _FAILURES.get(code, "")
+            raise BulkFailed(f"{where} failed ({code}{': ' if why else ''}{why})")
         if status in _ENDED:
             raise BulkFailed(f"{where} {_ENDED[status]} ({status}) before it completed")
         if status not in ("CREATED", "RUNNING"):

@@ -149,7 +149,6 @@ class BulkOperations:
         op = next((op for op in store.bulk_operations if op.number == number), None)
         if op is None or op.status != "COMPLETED":
             return None
-        store.bulk_downloads += 1
         lines = store.bulk_tamper(list(op.lines)) if store.bulk_tamper else op.lines
         return b"".join(line + b"\n" for line in lines)
 

@@ -33,13 +33,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -78,6 +80,13 @@ def admin_schema() -> GraphQLSchema:
     return schema
 
 
+@lru_cache(maxsize=256)
+def checked(query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+    """A query parsed and validated against the schema, once per text (a sync repeats its queries)."""
+    document = parse(query)
+    return document, validate(admin_schema(), document)
+
+
 @dataclass
 class FakeStore:
     token: str = "shpat_test_token"
@@ -105,7 +114,7 @@ class FakeStore:
     bulk_error_code: str = "INTERNAL_SERVER_ERROR"
     bulk_tamper: Callable[[list[bytes]], list[bytes]] | None = None  # rewrites a result's lines
     bulk_operations: list[BulkOperation] = field(default_factory=list)
-    bulk_downloads: int = 0
+    bulk_downloads: list[dict[str, str]] = field(default_factory=list)  # each download's headers
     bulk_cancelled: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -191,7 +200,7 @@ def _listing(
         items = _matching(rows, query)
         if sortKey == "UPDATED_AT":
             items = sorted(items, key=lambda r: datetime.fromisoformat(r["updated_at"]))
-        return connection([shape(r) for r in items])(info, **args)
+        return connection(items, shape)(info, **args)
 
     return resolve
 
@@ -267,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
         found = re.fullmatch(r"/bulk/(\d+)\.jsonl(\?.*)?", self.path)
         with self.store.lock:
             data = BulkOperations(self.store, dict).download(int(found.group(1))) if found else None
+            if data is not None:
+                self.store.bulk_downloads.append(dict(self.headers))
         if data is None:
             self._json(404, {"errors": "Not Found"})
             return
@@ -278,8 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         schema = admin_schema()
-        document = parse(query)
-        problems = validate(schema, document)
+        document, problems = checked(query)
         if problems:
             with self.store.lock:
                 self.store.invalid.append(query)
