@@ -116,6 +116,7 @@ class FakeStore:
     bulk_operations: list[BulkOperation] = field(default_factory=list)
     bulk_downloads: list[dict[str, str]] = field(default_factory=list)  # each download's headers
     bulk_cancelled: int = 0
+    faults: list[int] = field(default_factory=list)  # HTTP statuses the next POSTs answer instead
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def drain(self) -> None:
@@ -261,7 +262,11 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.store
         with store.lock:
             store.requests.append(body)
-        if self.path != f"/admin/api/{VERSION}/graphql.json":
+        with store.lock:
+            fault = store.faults.pop(0) if store.faults else None
+        if fault is not None:
+            self._json(fault, {"errors": "Service Unavailable"})
+        elif self.path != f"/admin/api/{VERSION}/graphql.json":
             self._json(404, {"errors": "Not Found"})
         elif self.headers.get("X-Shopify-Access-Token") != store.token:
             self._json(
