@@ -91,7 +91,7 @@ def bulk_query(spec: ResourceQuery, search: str | None) -> str:
 
 
 class BulkRead:
-    """One bulk read of one resource; `polls` and `objects` are kept for the read's log line."""
+    """One bulk read of one resource; `operation` and `polls` are kept for the read's log line."""
 
     def __init__(self, graphql: GraphQL, settings: BulkSettings, *, allow_private: bool) -> None:
         self._graphql = graphql
@@ -114,7 +114,7 @@ class BulkRead:
         if not done.get("url"):  # Shopify answers no file when nothing matched
             return
         high: str | None = None
-        async for records in self._records(str(done["url"]), spec, batch_size):
+        async for records in self.records(str(done["url"]), spec, batch_size):
             if cursor_field:
                 high = latest(high, records, "updated_at")
             yield Page(records)
@@ -178,7 +178,8 @@ class BulkRead:
         except Exception as exc:  # the read's own error is the one to report
             log.warning("could not cancel bulk operation %s: %s", self.operation, exc)
 
-    async def _records(self, url: str, spec: ResourceQuery, batch_size: int) -> AsyncIterator[list[Any]]:
+    async def records(self, url: str, spec: ResourceQuery, batch_size: int) -> AsyncIterator[list[Any]]:
+        """A completed operation's result at `url`, in batches of records."""
         assembled = _Assembler(spec)
         async for number, line in self._lines(url):
             assembled.add(number, line)

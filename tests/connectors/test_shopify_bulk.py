@@ -8,10 +8,11 @@ import logging
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from ezy.connectors._http_transport import ResponseTooLarge
-from ezy.connectors._shopify_bulk import BulkFailed, BulkSettings
+from ezy.connectors._shopify_bulk import RUN, BulkFailed, BulkSettings
 from ezy.connectors.base import Page
 from ezy.connectors.sample import SampleConnector
 from ezy.connectors.shopify import DEFAULT_BULK_THRESHOLD, ShopifyConnector
@@ -239,3 +240,25 @@ async def test_every_read_logs_its_throttling_and_retries(
     assert retried["retries"] == 1 and "1 retried requests" in lines[1].getMessage()
     assert bulk["channel"] == "bulk" and bulk["bulkPolls"] == 3
     assert bulk["bulkOperation"] == "gid://shopify/BulkOperation/1"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("{ shop { name } }", "it must contain at least one connection"),
+        (
+            "{ products { edges { node { title variants { edges { node { id } } } } } } }",
+            "the parent of a nested connection must select the `id` field",
+        ),
+        ("{ products { edges { node { nope } } } }", "Cannot query field 'nope'"),
+    ],
+)
+async def test_the_stand_in_refuses_the_bulk_queries_shopify_refuses(
+    shopify_store: FakeStore, query: str, message: str
+) -> None:
+    url = f"{shopify_store.base_url}/admin/api/{VERSION}/graphql.json"
+    async with httpx.AsyncClient(headers={"X-Shopify-Access-Token": shopify_store.token}) as client:
+        answer = (await client.post(url, json={"query": RUN, "variables": {"query": query}})).json()
+    (error,) = answer["data"]["bulkOperationRunQuery"]["userErrors"]
+    assert error["code"] == "INVALID" and message in error["message"]
+    assert shopify_store.bulk_operations == []
