@@ -74,10 +74,11 @@ class ShopifyConfig(KindSettings):
         # A proxy, or a fake store in tests; it obeys the private-network setting.
         description="Replaces `https://{shopDomain}` as the base URL.",
     )
+    # Shopify's counts stop at 10,000 unless asked otherwise: a higher line would never be reached.
     bulk_threshold: int = Field(
         DEFAULT_BULK_THRESHOLD,
         ge=0,
-        le=1_000_000_000,
+        le=10_000,
         description="A read without a cursor uses a bulk operation from this many records (0: never).",
     )
 

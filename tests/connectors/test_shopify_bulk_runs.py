@@ -122,3 +122,15 @@ async def test_a_malformed_result_fails_the_run_and_the_next_run_reads_every_rec
     assert again["status"] == "succeeded", again["error"]
     assert again["counts"] == {"total": 31, "success": 31, "failed": 0, "skipped": 0}
     assert len(shopify_store.bulk_operations) == 2
+
+
+@pytest.mark.parametrize("threshold", [-1, 10_001, 2.5, "many", None])
+async def test_a_bulk_threshold_outside_0_to_10000_is_422_at_the_field(
+    client: httpx.AsyncClient, tenant: TestTenant, shopify_store: FakeStore, threshold: Any
+) -> None:
+    profile = shopify_profile(shopify_store)
+    config = {**profile["config"], "bulkThreshold": threshold}
+    body = r.profile_body(kind="shopify", config=config, secrets=profile["secrets"])
+    answer = await client.post(f"{r.API}/connection-profiles", json=body, headers=tenant.headers)
+    assert answer.status_code == 422, answer.text
+    assert "/config/bulkThreshold" in r.pointers(answer)
