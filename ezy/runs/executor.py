@@ -24,6 +24,7 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
+from ezy.logs import request_id_var
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
@@ -76,6 +77,15 @@ async def execute(sync_log_id: str) -> Outcome:
     run = await SyncLog.get_or_none(id=sync_log_id)
     if run is None or run.status in TERMINAL:
         return DONE
+    # Every log line of the run, its connectors' included, carries the run's correlation id.
+    token = request_id_var.set(str(run.correlation_id))
+    try:
+        return await _execute(run)
+    finally:
+        request_id_var.reset(token)
+
+
+async def _execute(run: SyncLog) -> Outcome:
     instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
