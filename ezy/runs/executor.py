@@ -23,7 +23,7 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
-from ezy.logs import run_context
+from ezy.logs import request_id_var, run_context
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
@@ -79,8 +79,14 @@ async def execute(sync_log_id: str) -> Outcome:
     run = await SyncLog.get_or_none(id=sync_log_id)
     if run is None or run.status in TERMINAL:
         return DONE
-    with run_context(run.correlation_id):  # on every line this run logs, here and in its tasks
-        return await _execute(run)
+    # Every log line of the run, its connectors' and tasks' included, carries the run's correlation
+    # id; as the request id too (a run in the worker has no request of its own).
+    token = request_id_var.set(str(run.correlation_id))
+    try:
+        with run_context(run.correlation_id):
+            return await _execute(run)
+    finally:
+        request_id_var.reset(token)
 
 
 async def _execute(run: SyncLog) -> Outcome:

@@ -17,6 +17,7 @@ from ezy.idempotency.service import once
 from ezy.instances.models import Instance
 from ezy.logs import bind_correlation_id, run_context
 from ezy.pagination import Page, PageRequest, paginate
+from ezy.runs import pages
 from ezy.runs.contracts import SyncEventInput, SyncLogFilter, SyncStartedView
 from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
 from ezy.runtime import current
@@ -132,7 +133,10 @@ async def get_log(ctx: TenantContext, log_id: object) -> SyncLog:
 
 
 async def list_logs(ctx: TenantContext, page: PageRequest, filters: SyncLogFilter) -> Page[SyncLog]:
-    return await paginate(scoped(SyncLog, ctx).filter(**filters.where()), page)
+    where = filters.where()
+    if not where:  # the whole list: its total and deep pages come from the per-hour counts
+        return await pages.all_logs(ctx, page)
+    return await paginate(scoped(SyncLog, ctx).filter(**where), page)
 
 
 async def list_errors(ctx: TenantContext, log_id: object, page: PageRequest) -> Page[EntityError]:
