@@ -28,7 +28,9 @@ TIMEOUT_MS = 10_000
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: `apt-get install chromium` to run the browser tests")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is absent: `apt-get install chromium` to run the browser tests"
+    )
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
@@ -66,14 +68,31 @@ class Shots:
         return path
 
 
+def _backend() -> str:
+    return "pg" if os.environ.get("EZY_TEST_DATABASE_URL") else "sqlite"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_screenshots() -> None:
+    """This backend's screenshots of an earlier session go: what is there is what this run saw."""
+    for old in SCREENSHOTS.glob(f"*-{_backend()}-*.png"):
+        old.unlink()
+
+
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Shots:
-    backend = "pg" if os.environ.get("EZY_TEST_DATABASE_URL") else "sqlite"
-    return Shots(f"{request.node.name}-{backend}")
+    return Shots(f"{request.node.name}-{_backend()}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> object:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture
-async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
+async def page(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport=DESKTOP, base_url=base_url)
     context.set_default_timeout(TIMEOUT_MS)
     opened = await context.new_page()
@@ -82,6 +101,9 @@ async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
     opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     try:
         yield opened
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:  # what the page showed when the test failed
+            await Shots(f"{request.node.name}-{_backend()}-FAILED")(opened, "last")
     finally:
         await context.close()
     # A script error or a CSP refusal in the page is a failure even when the flow looked fine.
@@ -93,3 +115,21 @@ async def sign_in(page: Page, key: str) -> None:
     await page.get_by_label("API key").fill(key)
     await page.get_by_role("button", name="Sign in").click()
     await page.get_by_role("heading", name="Overview").wait_for()
+
+
+async def go(page: Page, section: str, tab: str | None = None) -> None:
+    """Follows the top navigation (and a configuration tab), as a user would."""
+    await page.get_by_role("navigation", name="Sections").get_by_role("link", name=section).click()
+    if tab:
+        await page.get_by_role("navigation", name="Configuration").get_by_role("link", name=tab).click()
+
+
+@pytest.fixture
+async def browser_phone(browser: Browser, base_url: str) -> AsyncIterator[Page]:
+    """A phone-sized page (390 px wide, touch)."""
+    context = await browser.new_context(viewport=PHONE, base_url=base_url, has_touch=True, is_mobile=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import PHONE, Shots, sign_in
+from tests.browser.conftest import Shots, sign_in
 from tests.conftest import TestTenant
 
 pytestmark = pytest.mark.browser

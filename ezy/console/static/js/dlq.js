@@ -1,7 +1,7 @@
 // Dead letters: filters, paging, a detail panel (payload, edit-and-replay, discard) that re-reads the
 // message after every action, and bulk replay/discard by selection or by filter, confirmed with a count.
 import { badge, button, el, emptyRow, fill, input, json, link, lower, notice, pager, plural, select, text, toIso, when } from "./dom.js";
-import { ERRORS, gql, isTerminal, mutate, watchRun } from "./gql.js";
+import { errs, gql, isTerminal, mutate, watchRun } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { confirmAction, openPanel, toast } from "./ui.js";
 
@@ -9,10 +9,11 @@ const PAGE_SIZE = 20;
 const LIST_FIELDS = "id instanceId syncLogId status stage entityKey error { code message } attempts createdAt";
 let stopWatch = null;
 
-const filterOf = (f) => ({
-  instanceId: f.instance.value || null, stage: f.stage.value || null, code: f.code.value.trim() || null,
-  from: toIso(f.from.value), to: toIso(f.to.value),
-});
+// The list's filter as a DeadLetterFilter: only the fields set (the API wants absent, not null).
+function filterOf(f) {
+  const all = { instanceId: f.instance.value, stage: f.stage.value, code: f.code.value.trim(), from: toIso(f.from.value), to: toIso(f.to.value) };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v));
+}
 
 export async function render(view, parts, params) {
   const instances = await lookups.instances();
@@ -53,7 +54,8 @@ export async function render(view, parts, params) {
     const data = await gql(`query($page: Int!, $size: Int!, $status: DeadLetterStatus, $i: ID, $stage: PipelineStage, $code: String, $from: DateTime, $to: DateTime) {
       list: deadLetters(page: $page, pageSize: $size, status: $status, instanceId: $i, stage: $stage, code: $code, from: $from, to: $to) { total items { ${LIST_FIELDS} } }
       pending: deadLetters(pageSize: 1, status: PENDING, instanceId: $i, stage: $stage, code: $code, from: $from, to: $to) { total } }`,
-    { page: state.page, size: PAGE_SIZE, status: f.status.value || null, i: filter.instanceId, stage: filter.stage, code: filter.code, from: filter.from, to: filter.to });
+    { page: state.page, size: PAGE_SIZE, status: f.status.value || null, i: filter.instanceId || null, stage: filter.stage || null,
+      code: filter.code || null, from: filter.from || null, to: filter.to || null });
     state.total = data.list.total;
     state.pendingTotal = data.pending.total;
     count.textContent = `${plural(data.pending.total, "pending message")}${f.status.value === "PENDING" ? "" : ` · ${data.list.total} shown by the filter`}`;
@@ -81,12 +83,12 @@ export async function render(view, parts, params) {
     const field = verb === "discard" ? "discardDeadLetters" : "replayDeadLetters";
     const args = bySelection ? { ids: [...state.selected], filter: null } : { ids: null, filter: filterOf(f) };
     try {
-      const result = await mutate(`mutation($ids: [ID!], $filter: DeadLetterFilter) { r: ${field}(ids: $ids, filter: $filter) { ${ERRORS} ... on BulkDeadLetterPayload { count } } }`, args, "r");
+      const result = await mutate(`mutation($ids: [ID!], $filter: DeadLetterFilter) { r: ${field}(ids: $ids, filter: $filter) { ${errs("V")} ... on BulkDeadLetterPayload { count } } }`, args, "r");
       notice(bulkNote, `${verb === "discard" ? "Discarded" : "Queued for replay"}: ${plural(result.count, "message")}.`, "ok");
       toast(`${verb === "discard" ? "Discarded" : "Replaying"} ${plural(result.count, "message")}.`);
       state.selected.clear();
     } catch (err) {
-      notice(bulkNote, err.message, "error");
+      notice(bulkNote, [err.message, ...(err.fieldErrors || []).map((e) => `${e.pointer}: ${e.message}`)].join(" · "), "error");
     }
     await loadList();
   }
@@ -110,8 +112,8 @@ export async function render(view, parts, params) {
     el("div", { className: "bulk", role: "group", "aria-label": "Bulk actions" }, bulk.replaySel, bulk.discardSel, bulk.replayAll, bulk.discardAll, bulkNote),
     el("div", { className: "table-wrap" }, el("table", { className: "dlq" },
       el("thead", {}, el("tr", {}, el("th", { className: "check" }, selectAll), el("th", {}, "Status"), el("th", {}, "Instance"),
-        el("th", {}, "Stage"), el("th", {}, "Error"), el("th", { className: "hide-narrow" }, "Entity"), el("th", { className: "num hide-narrow" }, "Attempts"),
-        el("th", { className: "hide-narrow" }, "Created"))),
+        el("th", {}, "Stage"), el("th", {}, "Error"), el("th", { className: "hide-narrow hide-with-panel" }, "Entity"), el("th", { className: "num hide-narrow hide-with-panel" }, "Attempts"),
+        el("th", { className: "hide-narrow hide-with-panel" }, "Created"))),
       rows)),
     paging);
   await loadList();
@@ -131,8 +133,8 @@ function messageRow(m, names, state, syncBulk, open) {
   return el("tr", { dataset: { id: m.id }, className: "clickable", onclick: (e) => { if (e.target === e.currentTarget || e.target.tagName === "TD") open(m.id); } },
     el("td", { className: "check" }, box), el("td", {}, badge(m.status)),
     el("td", {}, names.get(m.instanceId) || "deleted instance"), el("td", {}, lower(m.stage)),
-    el("td", { className: "wrap" }, opener), el("td", { className: "hide-narrow" }, el("code", {}, text(m.entityKey))),
-    el("td", { className: "num hide-narrow" }, text(m.attempts)), el("td", { className: "hide-narrow" }, when(m.createdAt)));
+    el("td", { className: "wrap" }, opener), el("td", { className: "hide-narrow hide-with-panel" }, el("code", {}, text(m.entityKey))),
+    el("td", { className: "num hide-narrow hide-with-panel" }, text(m.attempts)), el("td", { className: "hide-narrow hide-with-panel" }, when(m.createdAt)));
 }
 
 // ---- one message, in the side panel -------------------------------------------------------------------
@@ -166,7 +168,7 @@ async function renderMessage(id, content, feedback, refreshList) {
       if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return notice(feedback, "The payload must be a JSON object.", "error");
     }
     try {
-      const r = await mutate(`mutation($id: ID!, $p: JSON) { r: replayDeadLetter(id: $id, payload: $p) { ${ERRORS} ... on SyncStartedPayload { correlationId syncLog { id } } } }`, { id, p: payload }, "r");
+      const r = await mutate(`mutation($id: ID!, $p: JSON) { r: replayDeadLetter(id: $id, payload: $p) { ${errs("VC")} ... on SyncStartedPayload { correlationId syncLog { id } } } }`, { id, p: payload }, "r");
       notice(feedback, payload ? "Replay of the edited record started." : "Replay started.", "ok");
       if (stopWatch) stopWatch();
       stopWatch = watchRun(r.correlationId, (run) => {
@@ -183,7 +185,7 @@ async function renderMessage(id, content, feedback, refreshList) {
   async function discard() {
     if (!(await confirmAction("Discard this dead letter? It will not be replayed; this cannot be undone.", "Discard"))) return;
     try {
-      await mutate(`mutation($id: ID!) { r: discardDeadLetter(id: $id) { ${ERRORS} ... on DeadLetterPayload { deadLetter { id status } } } }`, { id }, "r");
+      await mutate(`mutation($id: ID!) { r: discardDeadLetter(id: $id) { ${errs("C")} ... on DeadLetterPayload { deadLetter { id status } } } }`, { id }, "r");
       notice(feedback, "Discarded.", "ok");
     } catch (err) {
       notice(feedback, err.message, "error");

@@ -86,7 +86,9 @@ export function showFieldErrors(form, errors, general) {
 // A status line that says what happened, in words.
 export function notice(node, message, kind = "") {
   node.textContent = message;
-  node.className = `notice ${kind}`;
+  node.classList.remove("ok", "error", "muted");
+  node.classList.add("notice");
+  if (kind) node.classList.add(kind);
 }
 
 export function emptyRow(columns, ...content) {

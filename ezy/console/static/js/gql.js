@@ -24,12 +24,12 @@ export class ApiError extends Error {
   }
 }
 
-// What every mutation selects of its expected errors.
-export const ERRORS = `__typename
-  ... on Error { message }
-  ... on ValidationError { fieldErrors { pointer message } }
-  ... on VersionMismatchError { currentVersion }
-  ... on ConflictError { referencedBy { kind ids } }`;
+// What a mutation selects of its expected errors; GraphQL refuses a fragment on a type its union lacks,
+// so each names its own: V validation, C conflict, M version mismatch (not found needs only `message`).
+export function errs(kinds = "") {
+  return `__typename ... on Error { message }${kinds.includes("V") ? " ... on ValidationError { fieldErrors { pointer message } }" : ""}${
+    kinds.includes("M") ? " ... on VersionMismatchError { currentVersion }" : ""}${kinds.includes("C") ? " ... on ConflictError { referencedBy { kind ids } }" : ""}`;
+}
 
 export async function gql(query, variables = {}, key = getKey()) {
   let response;
@@ -51,6 +51,8 @@ export async function gql(query, variables = {}, key = getKey()) {
     throw error;
   }
   if (body && body.errors && body.errors.length) {
+    // A refused document is the console's bug, not the user's: say so where developers (and tests) look.
+    console.error("GraphQL errors:", body.errors.map((e) => e.message).join("; "));
     throw new ApiError(body.errors.map((e) => e.message).join("; "), { type: "GraphQLError" });
   }
   return body.data;

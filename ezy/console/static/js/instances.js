@@ -1,6 +1,6 @@
 // Instances: create/edit, activate/deactivate, and run now with live progress in the row.
 import { badge, button, el, emptyRow, field, fill, input, link, lower, notice, reload, select, showFieldErrors, text } from "./dom.js";
-import { ERRORS, gql, isTerminal, mutate, watchRun } from "./gql.js";
+import { errs, gql, isTerminal, mutate, watchRun } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { closePanel, confirmAction, openPanel, toast } from "./ui.js";
 import { strip } from "./profiles.js";
@@ -10,10 +10,9 @@ const stops = new Set();
 
 function progressText(run) {
   const c = run.counts;
-  const s = lower(run.status);
-  if (run.status === "QUEUED") return "queued — waiting for a worker";
-  if (run.status === "RUNNING") return `running — ${c.total} read, ${c.success} loaded, ${c.failed} failed`;
-  return `${s} — ${c.success} loaded, ${c.failed} failed, ${c.skipped} skipped`;
+  if (run.status === "QUEUED") return "waiting for a worker";
+  if (run.status === "RUNNING") return `${c.total} read, ${c.success} loaded, ${c.failed} failed so far`;
+  return `${c.success} loaded, ${c.failed} failed, ${c.skipped} skipped`;
 }
 
 export async function render(body) {
@@ -44,7 +43,7 @@ export async function render(body) {
 async function toggle(i, progress) {
   const verb = i.status === "ACTIVE" ? "deactivateInstance" : "activateInstance";
   try {
-    await mutate(`mutation($id: ID!, $v: Int!) { r: ${verb}(id: $id, expectedVersion: $v) { ${ERRORS} ... on InstancePayload { instance { id status } } } }`, { id: i.id, v: i.version }, "r");
+    await mutate(`mutation($id: ID!, $v: Int!) { r: ${verb}(id: $id, expectedVersion: $v) { ${errs("M")} ... on InstancePayload { instance { id status } } } }`, { id: i.id, v: i.version }, "r");
     lookups.forget();
     toast(verb === "activateInstance" ? `${i.name} is active.` : `${i.name} is inactive.`);
     reload();
@@ -56,12 +55,12 @@ async function toggle(i, progress) {
 async function runNow(i, progress) {
   notice(progress, "starting…", "muted");
   try {
-    const r = await mutate(`mutation($id: ID!) { r: triggerSync(instanceId: $id) { ${ERRORS} ... on SyncStartedPayload { correlationId syncLog { id status } } } }`, { id: i.id }, "r");
+    const r = await mutate(`mutation($id: ID!) { r: triggerSync(instanceId: $id) { ${errs("VC")} ... on SyncStartedPayload { correlationId syncLog { id status } } } }`, { id: i.id }, "r");
     const runLink = link(`#/runs/${encodeURIComponent(r.syncLog.id)}`, "open the run");
     const line = el("span", { className: "run-progress" });
     const show = (run) => {
       fill(line, badge(run.status), " ", progressText(run));
-      progress.className = `progress ${isTerminal(run.status) ? (run.status === "SUCCEEDED" ? "ok" : "error") : ""}`;
+      progress.className = `progress ${run.status === "SUCCEEDED" ? "ok" : run.status === "FAILED" || run.status === "CANCELLED" ? "error" : ""}`;
     };
     fill(progress, line, " · ", runLink);
     show({ status: r.syncLog.status, counts: { total: 0, success: 0, failed: 0, skipped: 0 } });
@@ -102,10 +101,10 @@ async function editInstance(instance) {
     let opt;
     try { opt = JSON.parse(options.value || "{}"); } catch (err) { return showFieldErrors(form, [{ pointer: "/options", message: `not valid JSON: ${err.message}` }], general); }
     const input_ = { name: name.value.trim(), sourceProfileId: source.value, targetProfileId: target.value, mappingId: mapping.value, options: opt };
-    const result = `{ ${ERRORS} ... on InstancePayload { instance { id } } }`;
+    const result = (k) => `{ ${errs(k)} ... on InstancePayload { instance { id } } }`;
     try {
-      if (instance) await mutate(`mutation($id: ID!, $v: Int!, $i: InstanceInput!) { r: replaceInstance(id: $id, expectedVersion: $v, input: $i) ${result} }`, { id: instance.id, v: instance.version, i: input_ }, "r");
-      else await mutate(`mutation($i: InstanceInput!) { r: createInstance(input: $i) ${result} }`, { i: input_ }, "r");
+      if (instance) await mutate(`mutation($id: ID!, $v: Int!, $i: InstanceInput!) { r: replaceInstance(id: $id, expectedVersion: $v, input: $i) ${result("VCM")} }`, { id: instance.id, v: instance.version, i: input_ }, "r");
+      else await mutate(`mutation($i: InstanceInput!) { r: createInstance(input: $i) ${result("VC")} }`, { i: input_ }, "r");
     } catch (err) {
       notice(status, err.message, "error");
       return showFieldErrors(form, (err.fieldErrors || []).map(strip), general);
@@ -119,7 +118,7 @@ async function editInstance(instance) {
   async function remove() {
     if (!(await confirmAction(`Delete the instance “${instance.name}”? Its run history stays.`, "Delete"))) return;
     try {
-      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteInstance(id: $id, expectedVersion: $v) { ${ERRORS} ... on Deleted { id } } }`, { id: instance.id, v: instance.version }, "r");
+      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteInstance(id: $id, expectedVersion: $v) { ${errs("CM")} ... on Deleted { id } } }`, { id: instance.id, v: instance.version }, "r");
     } catch (err) {
       return notice(status, err.message, "error");
     }

@@ -1,7 +1,7 @@
 // Mapping configurations: a JSON editor whose errors point where they are, and a live preview over
 // pasted records showing each stage (normalize, transform, validate) and how each field is computed.
 import { button, el, emptyRow, field, fill, input, json, link, lower, notice, text, when } from "./dom.js";
-import { ERRORS, gql, mutate } from "./gql.js";
+import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { confirmAction, toast } from "./ui.js";
 import { strip } from "./profiles.js";
@@ -56,8 +56,10 @@ function errorList(errors, targets) {
   }));
 }
 
-function stageBlock(label, value, reached) {
-  return el("div", { className: `stage ${reached ? "" : "not-reached"}` }, el("h4", {}, label), reached ? el("pre", {}, json(value)) : el("p", { className: "muted" }, "not reached"));
+function stageBlock(label, value, stop) {
+  if (value !== null) return el("div", { className: "stage" }, el("h4", {}, label), el("pre", {}, json(value)));
+  const here = stop && lower(stop.stage) === label;
+  return el("div", { className: "stage not-reached" }, el("h4", {}, label), el("p", { className: here ? "error" : "muted" }, here ? `failed here (${text(stop.code)})` : "not reached"));
 }
 
 function previewResult(r, i) {
@@ -66,8 +68,8 @@ function previewResult(r, i) {
   return el("article", { className: "preview-record" },
     el("h3", {}, `Record ${i + 1} `, stop ? el("span", { className: "badge failed" }, `stopped at ${lower(stop.stage)}`) : el("span", { className: "badge succeeded" }, "would load")),
     stop ? el("p", { className: "notice error" }, el("code", {}, text(stop.code)), " ", text(stop.message)) : null,
-    el("div", { className: "stages" }, stageBlock("normalize", r.stages.normalize, r.stages.normalize !== null),
-      stageBlock("transform", r.stages.transform, r.stages.transform !== null), stageBlock("validate", r.stages.validate, r.stages.validate !== null)),
+    el("div", { className: "stages" }, stageBlock("normalize", r.stages.normalize, stop),
+      stageBlock("transform", r.stages.transform, stop), stageBlock("validate", r.stages.validate, stop)),
     fields.length ? el("table", { className: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Value"), el("th", {}, "Computed by"))),
       el("tbody", {}, fields.map(([name, f]) => el("tr", {}, el("td", {}, el("code", {}, name)), el("td", {}, el("code", {}, JSON.stringify(f.value))),
         el("td", {}, el("span", { className: `badge ${text(f.compiled)}` }, text(f.compiled))))))) : null);
@@ -109,7 +111,7 @@ async function renderEditor(body, id) {
     if (!parsed) return;
     const mine = ++seq;
     try {
-      const data = await gql(`query($r: JSON!, $d: JSON) { p: previewMapping(records: $r, document: $d) { ${ERRORS}
+      const data = await gql(`query($r: JSON!, $d: JSON) { p: previewMapping(records: $r, document: $d) { ${errs("V")}
         ... on MappingPreview { results { input output fields stoppedAt { stage code message } stages { normalize transform validate } } } } }`, { r: parsed.records, d: parsed.document });
       if (mine !== seq) return; // an older answer arriving late
       const p = data.p;
@@ -132,11 +134,11 @@ async function renderEditor(body, id) {
     const parsed = parse();
     if (!parsed) return;
     const input_ = { name: name.value.trim(), document: parsed.document };
-    const result = `{ ${ERRORS} ... on MappingConfigurationPayload { mappingConfiguration { id version } } }`;
+    const result = (k) => `{ ${errs(k)} ... on MappingConfigurationPayload { mappingConfiguration { id version } } }`;
     try {
       const r = mapping
-        ? await mutate(`mutation($id: ID!, $v: Int!, $i: MappingConfigurationInput!) { r: replaceMappingConfiguration(id: $id, expectedVersion: $v, input: $i) ${result} }`, { id: mapping.id, v: mapping.version, i: input_ }, "r")
-        : await mutate(`mutation($i: MappingConfigurationInput!) { r: createMappingConfiguration(input: $i) ${result} }`, { i: input_ }, "r");
+        ? await mutate(`mutation($id: ID!, $v: Int!, $i: MappingConfigurationInput!) { r: replaceMappingConfiguration(id: $id, expectedVersion: $v, input: $i) ${result("VCM")} }`, { id: mapping.id, v: mapping.version, i: input_ }, "r")
+        : await mutate(`mutation($i: MappingConfigurationInput!) { r: createMappingConfiguration(input: $i) ${result("VC")} }`, { i: input_ }, "r");
       lookups.forget();
       toast(mapping ? "Mapping saved." : "Mapping created.");
       location.hash = "#/config/mappings";
@@ -151,7 +153,7 @@ async function renderEditor(body, id) {
   async function remove() {
     if (!(await confirmAction(`Delete the mapping “${mapping.name}”?`, "Delete"))) return;
     try {
-      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteMappingConfiguration(id: $id, expectedVersion: $v) { ${ERRORS} ... on Deleted { id } } }`, { id: mapping.id, v: mapping.version }, "r");
+      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteMappingConfiguration(id: $id, expectedVersion: $v) { ${errs("CM")} ... on Deleted { id } } }`, { id: mapping.id, v: mapping.version }, "r");
       lookups.forget();
       location.hash = "#/config/mappings";
     } catch (err) {

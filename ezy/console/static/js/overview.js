@@ -58,17 +58,20 @@ function stackedChart(target, title, x, layers) {
     acc = acc.map((v, i) => v + layer.values[i]);
     sums.push(acc);
   }
-  const data = [x, ...sums.reverse()];
+  // A zero would draw a flat outline along the axis: no value, no bar.
+  const data = [x, ...sums.reverse().map((values) => values.map((v) => v || null))];
+  const step = x.length > 1 ? x[1] - x[0] : 3600;
   const ordered = [...layers].reverse();
   const bars = window.uPlot.paths.bars({ size: [0.7, 48] });
   const opts = {
     title, width: Math.max(280, target.clientWidth), height: 220,
     series: [{}, ...ordered.map((l, si) => ({
       label: l.label, stroke: l.color, fill: l.color, paths: bars, points: { show: false },
+      width: 0,
       value: (u, v, _s, i) => (i === null || i === undefined ? "—" : String(ordered[si].values[i])),
     }))],
     axes: [{}, { size: 40, values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : "")) }],
-    scales: { y: { range: (u, min, max) => [0, Math.max(4, max)] } },
+    scales: { x: { time: true, range: (u, min, max) => [min - step / 2, max + step / 2] }, y: { range: (u, min, max) => [0, Math.max(4, max)] } },
     cursor: { drag: { x: false, y: false } },
   };
   target.replaceChildren();

@@ -1,6 +1,6 @@
 // Connection profiles: create, edit and test; the form follows the kind's config; secrets are write-only.
 import { badge, button, el, emptyRow, field, fill, input, notice, reload, select, showFieldErrors, text, when } from "./dom.js";
-import { ERRORS, gql, mutate } from "./gql.js";
+import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { closePanel, confirmAction, openPanel, toast } from "./ui.js";
 
@@ -10,7 +10,7 @@ export const KINDS = {
     config: [["count", "Records to generate", "number", "How many records a run reads."], ["seed", "Seed", "number", "The same seed gives the same data."]], secrets: [] },
   postgres: { label: "PostgreSQL", config: [["dsn", "DSN", "text", "postgresql://user@host:5432/db (the password goes below)"]], secrets: ["password"] },
   shopify: { label: "Shopify", config: [["shopDomain", "Shop domain", "text", "your-shop.myshopify.com"], ["apiVersion", "API version", "text", "e.g. 2025-01"], ["endpoint", "Endpoint (optional)", "text", "Only for a stand-in store."]], secrets: ["accessToken", "webhookSecret"] },
-  http: { label: "HTTP / REST API", config: [["baseUrl", "Base URL", "text", "https://api.example.com"], ["auth.type", "Authentication", "auth", ""], ["auth.header", "Auth header name", "text", "For header auth, e.g. X-Api-Key"], ["auth.username", "Username", "text", "For basic auth"], ["recordsPath", "Records path (optional)", "text", "Where the records are in each answer, e.g. data.items"], ["pagination", "Pagination (JSON, optional)", "json", "e.g. {\"type\": \"page\", \"param\": \"page\"}"]], secrets: ["token", "password", "apiKey"] },
+  http: { label: "HTTP / REST API", config: [["baseUrl", "Base URL", "text", "The API root: scheme, host and path"], ["auth.type", "Authentication", "auth", ""], ["auth.header", "Auth header name", "text", "For header auth, e.g. X-Api-Key"], ["auth.username", "Username", "text", "For basic auth"], ["recordsPath", "Records path (optional)", "text", "Where the records are in each answer, e.g. data.items"], ["pagination", "Pagination (JSON, optional)", "json", "e.g. {\"type\": \"page\", \"param\": \"page\"}"]], secrets: ["token", "password", "apiKey"] },
 };
 
 const FIELDS = `id name kind config secretKeys version updatedAt`;
@@ -124,14 +124,14 @@ function editProfile(profile) {
     event.preventDefault();
     let parts;
     try { parts = readForm(form); } catch (err) { return showFieldErrors(form, err.fieldErrors, general); }
-    const result = `{ ${ERRORS} ... on ConnectionProfilePayload { connectionProfile { id name } } }`;
+    const result = (k) => `{ ${errs(k)} ... on ConnectionProfilePayload { connectionProfile { id name } } }`;
     try {
       if (profile) {
         const patch = { name: name.value.trim(), kind: kind.value, config: profile.kind === kind.value ? withRemovals(profile.config, parts.config) : parts.config };
         if (Object.keys(parts.secrets).length) patch.secrets = parts.secrets;
-        await mutate(`mutation($id: ID!, $v: Int!, $p: ConnectionProfilePatch!) { r: updateConnectionProfile(id: $id, expectedVersion: $v, patch: $p) ${result} }`, { id: profile.id, v: profile.version, p: patch }, "r");
+        await mutate(`mutation($id: ID!, $v: Int!, $p: ConnectionProfilePatch!) { r: updateConnectionProfile(id: $id, expectedVersion: $v, patch: $p) ${result("VCM")} }`, { id: profile.id, v: profile.version, p: patch }, "r");
       } else {
-        await mutate(`mutation($i: ConnectionProfileInput!) { r: createConnectionProfile(input: $i) ${result} }`, { i: { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets } }, "r");
+        await mutate(`mutation($i: ConnectionProfileInput!) { r: createConnectionProfile(input: $i) ${result("VC")} }`, { i: { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets } }, "r");
       }
     } catch (err) {
       notice(status, err.message, "error");
@@ -146,7 +146,7 @@ function editProfile(profile) {
   async function remove() {
     if (!(await confirmAction(`Delete the connection profile “${profile.name}”?`, "Delete"))) return;
     try {
-      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteConnectionProfile(id: $id, expectedVersion: $v) { ${ERRORS} ... on Deleted { id } } }`, { id: profile.id, v: profile.version }, "r");
+      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteConnectionProfile(id: $id, expectedVersion: $v) { ${errs("CM")} ... on Deleted { id } } }`, { id: profile.id, v: profile.version }, "r");
     } catch (err) {
       return notice(status, err.message, "error");
     }

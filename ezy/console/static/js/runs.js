@@ -124,7 +124,7 @@ async function errorsTable(node, runId, page) {
       el("tbody", {}, page_.items.map((e) => el("tr", {},
         el("td", {}, el("code", {}, text(e.entityKey))), el("td", {}, lower(e.stage)), el("td", {}, text(e.code)),
         el("td", { className: "wrap" }, text(e.message)),
-        el("td", {}, e.deadLetterId ? link(`#/dlq/${encodeURIComponent(e.deadLetterId)}`, "Open") : "—")))))),
+        el("td", {}, e.deadLetterId ? link(`#/dlq/${encodeURIComponent(e.deadLetterId)}`, "Open dead letter") : "—")))))),
     pager(page, PAGE_SIZE, page_.total, (p) => errorsTable(node, runId, p)));
 }
 

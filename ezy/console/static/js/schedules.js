@@ -1,6 +1,6 @@
 // Schedules: cron in a chosen time zone; the next run shown in that zone and in the browser's.
 import { badge, button, el, emptyRow, field, fill, input, lower, notice, reload, select, showFieldErrors, text } from "./dom.js";
-import { ERRORS, gql, mutate } from "./gql.js";
+import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { closePanel, confirmAction, openPanel, toast } from "./ui.js";
 import { strip } from "./profiles.js";
@@ -65,12 +65,12 @@ async function editSchedule(schedule) {
   async function save(event) {
     event.preventDefault();
     const input_ = { instanceId: instance.value, cron: cron.value.trim(), timezone: tz.value.trim() || "UTC", enabled: enabled.checked, overlapPolicy: overlap.value };
-    const result = `{ ${ERRORS} ... on SchedulePayload { schedule { id nextRunAt timezone } } }`;
+    const result = (k) => `{ ${errs(k)} ... on SchedulePayload { schedule { id nextRunAt timezone } } }`;
     let r;
     try {
       r = schedule
-        ? await mutate(`mutation($id: ID!, $v: Int!, $i: ScheduleInput!) { r: replaceSchedule(id: $id, expectedVersion: $v, input: $i) ${result} }`, { id: schedule.id, v: schedule.version, i: input_ }, "r")
-        : await mutate(`mutation($i: ScheduleInput!) { r: createSchedule(input: $i) ${result} }`, { i: input_ }, "r");
+        ? await mutate(`mutation($id: ID!, $v: Int!, $i: ScheduleInput!) { r: replaceSchedule(id: $id, expectedVersion: $v, input: $i) ${result("VM")} }`, { id: schedule.id, v: schedule.version, i: input_ }, "r")
+        : await mutate(`mutation($i: ScheduleInput!) { r: createSchedule(input: $i) ${result("V")} }`, { i: input_ }, "r");
     } catch (err) {
       notice(status, err.message, "error");
       return showFieldErrors(form, (err.fieldErrors || []).map(strip), general);
@@ -84,7 +84,7 @@ async function editSchedule(schedule) {
   async function remove() {
     if (!(await confirmAction("Delete this schedule?", "Delete"))) return;
     try {
-      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteSchedule(id: $id, expectedVersion: $v) { ${ERRORS} ... on Deleted { id } } }`, { id: schedule.id, v: schedule.version }, "r");
+      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteSchedule(id: $id, expectedVersion: $v) { ${errs("M")} ... on Deleted { id } } }`, { id: schedule.id, v: schedule.version }, "r");
     } catch (err) {
       return notice(status, err.message, "error");
     }

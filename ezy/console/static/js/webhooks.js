@@ -1,6 +1,6 @@
 // Webhook endpoints: the receiver URL and the secret (shown once, on create), and each endpoint's deliveries.
 import { badge, button, el, emptyRow, field, fill, input, link, lower, notice, pager, reload, select, showFieldErrors, text, when } from "./dom.js";
-import { ERRORS, gql, mutate } from "./gql.js";
+import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { confirmAction, closePanel, openPanel, toast } from "./ui.js";
 import { strip } from "./profiles.js";
@@ -56,12 +56,12 @@ async function editEndpoint(endpoint) {
     if (secret.value) input_.secret = secret.value;
     try {
       if (endpoint) {
-        await mutate(`mutation($id: ID!, $v: Int!, $i: WebhookEndpointInput!) { r: replaceWebhookEndpoint(id: $id, expectedVersion: $v, input: $i) { ${ERRORS} ... on WebhookEndpointPayload { webhookEndpoint { id } } } }`, { id: endpoint.id, v: endpoint.version, i: input_ }, "r");
+        await mutate(`mutation($id: ID!, $v: Int!, $i: WebhookEndpointInput!) { r: replaceWebhookEndpoint(id: $id, expectedVersion: $v, input: $i) { ${errs("VM")} ... on WebhookEndpointPayload { webhookEndpoint { id } } } }`, { id: endpoint.id, v: endpoint.version, i: input_ }, "r");
         toast("Endpoint saved.");
         closePanel();
         return reload();
       }
-      const r = await mutate(`mutation($i: WebhookEndpointInput!) { r: createWebhookEndpoint(input: $i) { ${ERRORS} ... on CreateWebhookEndpointPayload { secret webhookEndpoint { ${FIELDS} } } } }`, { i: input_ }, "r");
+      const r = await mutate(`mutation($i: WebhookEndpointInput!) { r: createWebhookEndpoint(input: $i) { ${errs("V")} ... on CreateWebhookEndpointPayload { secret webhookEndpoint { ${FIELDS} } } } }`, { i: input_ }, "r");
       const panel = openPanel("Webhook endpoint created", { closed: reload });
       panel.append(el("p", { className: "notice ok" }, "Give the provider this URL and secret. The secret is shown this once: copy it now."),
         copyable("Receiver URL", absolute(r.webhookEndpoint.url), "created-url"), copyable("Secret", r.secret, "created-secret"),
@@ -75,7 +75,7 @@ async function editEndpoint(endpoint) {
   async function remove() {
     if (!(await confirmAction("Delete this endpoint and its deliveries? The provider's posts will be refused.", "Delete"))) return;
     try {
-      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteWebhookEndpoint(id: $id, expectedVersion: $v) { ${ERRORS} ... on Deleted { id } } }`, { id: endpoint.id, v: endpoint.version }, "r");
+      await mutate(`mutation($id: ID!, $v: Int!) { r: deleteWebhookEndpoint(id: $id, expectedVersion: $v) { ${errs("M")} ... on Deleted { id } } }`, { id: endpoint.id, v: endpoint.version }, "r");
     } catch (err) {
       return notice(status, err.message, "error");
     }
