@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import Page, expect
@@ -30,6 +31,8 @@ async def _new_profile(page: Page, name: str, count: str) -> None:
 async def test_build_an_integration_and_watch_its_run_live(
     page: Page, tenant: TestTenant, shot: Shots, drain: Drain
 ) -> None:
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
     await sign_in(page, tenant.key)
     await go(page, "Configuration")
     await expect(page.get_by_text("No connection profiles yet.")).to_be_visible()
@@ -104,6 +107,7 @@ async def test_build_an_integration_and_watch_its_run_live(
     await drain()
     await expect(progress).to_contain_text(re.compile(r"partial \d+ loaded, [1-9]\d* failed"))
     await shot(page, "run-done")
+    assert any(urlsplit(u).path == "/graphql" for u in sockets), sockets  # live over runProgress, not polling
 
     await progress.get_by_role("link", name="open the run").click()
     await expect(page.locator("#run-status")).to_have_text("partial")

@@ -110,7 +110,7 @@ export async function render(view, parts, params) {
       el("label", {}, "Code", f.code), el("label", {}, "From", f.from), el("label", {}, "To", f.to),
       el("button", { type: "submit" }, "Apply")),
     el("div", { className: "bulk", role: "group", "aria-label": "Bulk actions" }, bulk.replaySel, bulk.discardSel, bulk.replayAll, bulk.discardAll, bulkNote),
-    el("div", { className: "table-wrap" }, el("table", { className: "dlq" },
+    el("div", { className: "table-wrap" }, el("table", { className: "dlq stack-narrow" },
       el("thead", {}, el("tr", {}, el("th", { className: "check" }, selectAll), el("th", {}, "Status"), el("th", {}, "Instance"),
         el("th", {}, "Stage"), el("th", {}, "Error"), el("th", { className: "hide-narrow hide-with-panel" }, "Entity"), el("th", { className: "num hide-narrow hide-with-panel" }, "Attempts"),
         el("th", { className: "hide-narrow hide-with-panel" }, "Created"))),
