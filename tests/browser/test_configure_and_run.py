@@ -67,6 +67,9 @@ async def test_build_an_integration_and_watch_its_run_live(
     await document.fill(json.dumps(broken, indent=2))
     errors = page.locator("#mapping-errors")
     await expect(errors).to_contain_text("/load/batchSize")
+    await errors.get_by_role("button", name="/load/batchSize").click()  # selects the key in the editor
+    selected = "el => el.value.slice(el.selectionStart, el.selectionEnd)"
+    assert await document.evaluate(selected) == '"batchSize"'
     await shot(page, "mapping-error")
     await document.fill(json.dumps(template, indent=2))
     await expect(errors).to_have_count(0)

@@ -10,6 +10,7 @@ import * as dlq from "./js/dlq.js";
 import * as config from "./js/config.js";
 
 let cleanup = null;
+let routeSeq = 0;
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, "") || "/";
@@ -43,15 +44,26 @@ async function route() {
   if (!keepPanel) closePanel({ restoreFocus: false });
   view.dataset.section = section;
   view.dataset.route = parts.join("/");
+  // Rendered off-page, then swapped in: a slower earlier page can never overwrite a later one.
+  const mine = ++routeSeq;
+  const stage = el("div", { className: "view-stage" });
+  let done = null;
   try {
-    cleanup = (await render(view, parts, params)) || null;
+    done = (await render(stage, parts, params)) || null;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return;
-    fill(view, el("p", { className: "notice error" }, `Could not load this page: ${err.message}`));
+    fill(stage, el("p", { className: "notice error" }, `Could not load this page: ${err.message}`));
   }
+  if (mine !== routeSeq) {
+    if (done) done();
+    return;
+  }
+  fill(view, stage);
+  cleanup = done;
 }
 
 function showSignIn(reason = "") {
+  routeSeq += 1; // a page still loading must not appear over the sign-in form
   closePanel({ restoreFocus: false });
   $("view").replaceChildren();
   delete $("view").dataset.section;

@@ -10,6 +10,7 @@ const RANGES = [
   ["30d-day", "Last 30 days, by day", 24 * 30, "day"],
 ];
 const COLORS = { succeeded: "#2f9e57", partial: "#d9a200", failed: "#d04040", active: "#4a7fd6", records: "#4a7fd6" };
+const REFRESH_MS = 30000;
 let choice = "24h-hour";
 
 function localBucket(ms, unit) {
@@ -101,7 +102,7 @@ export async function render(view) {
     el("div", { className: "view-head" }, el("h1", {}, "Overview"),
       el("div", { className: "toolbar" }, el("label", { htmlFor: "range" }, "Range"), rangeSelect,
         button("Refresh", () => load()))),
-    el("p", { className: "muted small" }, `Times in your time zone (${tz}).`),
+    el("p", { className: "muted small" }, `Times in your time zone (${tz}); refreshed every 30 s.`),
     tiles,
     el("div", { className: "grid2" },
       el("section", { className: "card" }, el("h2", {}, "Runs"), runsChart),
@@ -151,7 +152,9 @@ export async function render(view) {
     renderHotspots(hotspots, data.errorHotspots);
   }
   await load();
-  return () => { for (const d of destroy) d(); };
+  // Live enough for a wall screen; the charts keep their reserved height, so nothing jumps.
+  const timer = setInterval(() => { if (!document.hidden) load().catch(() => {}); }, REFRESH_MS);
+  return () => { clearInterval(timer); for (const d of destroy) d(); };
 }
 
 function renderDepth(node, rows) {
