@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -75,6 +77,18 @@ async def test_every_module_the_console_imports_is_served(client: httpx.AsyncCli
                 f"{base}/{ref.removeprefix('./')}" if not ref.startswith("./js/") else f"{base}/{ref[2:]}"
             )
     assert len(seen) == len(OWN_SCRIPTS)
+
+
+def test_package_data_ships_every_console_file() -> None:
+    # A fresh `pip install` serves the console: every static file matches the package-data globs.
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = project["tool"]["setuptools"]["package-data"]["ezy.console"]
+    for path in ASSETS.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(ASSETS.parent).as_posix()
+            assert any(fnmatch.fnmatch(relative, g) and relative.count("/") == g.count("/") for g in globs), (
+                relative
+            )
 
 
 def test_the_chart_library_ships_with_its_license() -> None:

@@ -45,3 +45,11 @@ async def test_secrets_are_write_only_and_a_failed_test_says_why(
     await panel.get_by_role("button", name="Save changes").click()
     renamed = page.locator("#profiles-body tr", has_text="Warehouse (read replica)")
     await expect(renamed).to_contain_text("password (stored)")  # an empty secret field kept the stored one
+
+    # Another kind replaces the profile with that kind's fields.
+    await renamed.get_by_role("button", name="Edit").click()
+    await panel.get_by_label("Kind").select_option("sample")
+    await panel.get_by_label("Records to generate").fill("5")
+    await panel.get_by_role("button", name="Save changes").click()
+    await expect(renamed.locator("td").nth(1)).to_have_text("sample")
+    await shot(page, "kind-changed")

@@ -126,6 +126,9 @@ export function watchRun(correlationId, onRun) {
       emit(message.payload.data.runProgress);
     } else if (message.type === "ping") {
       socket.send(JSON.stringify({ type: "pong" }));
+    } else if (message.type === "error") {
+      finished = true; // e.g. a run this tenant does not have: nothing to follow
+      socket.close();
     } else if (message.type === "complete") {
       finished = true;
       socket.close();

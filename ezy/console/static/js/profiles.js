@@ -126,10 +126,15 @@ function editProfile(profile) {
     try { parts = readForm(form); } catch (err) { return showFieldErrors(form, err.fieldErrors, general); }
     const result = (k) => `{ ${errs(k)} ... on ConnectionProfilePayload { connectionProfile { id name } } }`;
     try {
-      if (profile) {
-        const patch = { name: name.value.trim(), kind: kind.value, config: profile.kind === kind.value ? withRemovals(profile.config, parts.config) : parts.config };
+      if (profile && profile.kind === kind.value) {
+        // A merge patch: secrets left empty stay stored; config fields cleared in the form are removed.
+        const patch = { name: name.value.trim(), config: withRemovals(profile.config, parts.config) };
         if (Object.keys(parts.secrets).length) patch.secrets = parts.secrets;
         await mutate(`mutation($id: ID!, $v: Int!, $p: ConnectionProfilePatch!) { r: updateConnectionProfile(id: $id, expectedVersion: $v, patch: $p) ${result("VCM")} }`, { id: profile.id, v: profile.version, p: patch }, "r");
+      } else if (profile) {
+        // Another kind: the whole profile is replaced, with the new kind's config and secrets.
+        const input_ = { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets };
+        await mutate(`mutation($id: ID!, $v: Int!, $i: ConnectionProfileInput!) { r: replaceConnectionProfile(id: $id, expectedVersion: $v, input: $i) ${result("VCM")} }`, { id: profile.id, v: profile.version, i: input_ }, "r");
       } else {
         await mutate(`mutation($i: ConnectionProfileInput!) { r: createConnectionProfile(input: $i) ${result("VC")} }`, { i: { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets } }, "r");
       }
