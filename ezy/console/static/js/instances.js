@@ -79,7 +79,7 @@ async function editInstance(instance) {
       !profiles.length ? link("#/config/profiles", "Create a connection profile") : link("#/config/mappings/new", "Write a mapping"), " first."));
     return;
   }
-  const opts = profiles.map((p) => [p.id, `${p.name} (${p.kind})`]);
+  const opts = profiles.map((p) => [p.id, `${p.name} (${lower(p.kind)})`]);
   const name = input({ id: "instance-name", value: instance ? instance.name : "", required: true });
   const source = select(opts, instance ? instance.sourceProfileId : opts[0][0], { id: "instance-source" });
   const target = select(opts, instance ? instance.targetProfileId : opts[Math.min(1, opts.length - 1)][0], { id: "instance-target" });

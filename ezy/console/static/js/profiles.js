@@ -1,5 +1,5 @@
 // Connection profiles: create, edit and test; the form follows the kind's config; secrets are write-only.
-import { badge, button, el, emptyRow, field, fill, input, notice, reload, select, showFieldErrors, text, when } from "./dom.js";
+import { button, el, emptyRow, field, fill, input, lower, notice, reload, select, showFieldErrors, text, when } from "./dom.js";
 import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { closePanel, confirmAction, openPanel, toast } from "./ui.js";
@@ -14,6 +14,14 @@ export const KINDS = {
 };
 
 const FIELDS = `id name kind config secretKeys version updatedAt`;
+
+// `kind` is a String in some API versions and the ConnectorKind enum (SAMPLE, ...) in others: the
+// console shows and keys it in lower case and sends it in the case the schema declares.
+let enumKinds = null;
+async function wireKind(kind) {
+  if (enumKinds === null) enumKinds = Boolean((await gql('{ __type(name: "ConnectorKind") { name } }')).__type);
+  return enumKinds ? kind.toUpperCase() : kind.toLowerCase();
+}
 const getPath = (obj, path) => path.split(".").reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), obj);
 function setPath(obj, path, value) {
   const keys = path.split(".");
@@ -28,7 +36,7 @@ export async function render(body) {
   for (const p of data.connectionProfiles.items) {
     const result = el("span", { className: "test-result", "aria-live": "polite" });
     rows.append(el("tr", { dataset: { id: p.id } },
-      el("td", {}, el("strong", {}, text(p.name))), el("td", {}, text(p.kind)),
+      el("td", {}, el("strong", {}, text(p.name))), el("td", {}, lower(p.kind)),
       el("td", { className: "hide-narrow" }, p.secretKeys.length ? `${p.secretKeys.join(", ")} (stored)` : "—"),
       el("td", { className: "hide-narrow" }, when(p.updatedAt)),
       el("td", { className: "actions" }, button("Edit", () => editProfile(p)), button("Test", () => testProfile(p, result)), result)));
@@ -55,8 +63,9 @@ async function testProfile(p, node) {
 
 function kindFields(kind, profile) {
   const spec = KINDS[kind] || { config: [], secrets: [] };
-  const config = profile && profile.kind === kind ? profile.config : {};
-  const stored = profile && profile.kind === kind ? profile.secretKeys : [];
+  const same = profile && lower(profile.kind) === kind;
+  const config = same ? profile.config : {};
+  const stored = same ? profile.secretKeys : [];
   const nodes = spec.config.map(([path, label, type, hint]) => {
     const value = getPath(config, path);
     let control;
@@ -105,7 +114,7 @@ function withRemovals(stored, next) {
 function editProfile(profile) {
   const body = openPanel(profile ? `Edit ${profile.name}` : "New connection profile");
   const name = input({ id: "profile-name", value: profile ? profile.name : "", required: true });
-  const kind = select(Object.entries(KINDS).map(([k, v]) => [k, `${k} — ${v.label}`]), profile ? profile.kind : "sample", { id: "profile-kind" });
+  const kind = select(Object.entries(KINDS).map(([k, v]) => [k, `${k} — ${v.label}`]), profile ? lower(profile.kind) : "sample", { id: "profile-kind" });
   const kindBox = el("div", { className: "kind-fields" });
   const general = el("div");
   const status = el("p", { className: "notice", role: "status", id: "profile-status" });
@@ -126,17 +135,17 @@ function editProfile(profile) {
     try { parts = readForm(form); } catch (err) { return showFieldErrors(form, err.fieldErrors, general); }
     const result = (k) => `{ ${errs(k)} ... on ConnectionProfilePayload { connectionProfile { id name } } }`;
     try {
-      if (profile && profile.kind === kind.value) {
+      if (profile && lower(profile.kind) === kind.value) {
         // A merge patch: secrets left empty stay stored; config fields cleared in the form are removed.
         const patch = { name: name.value.trim(), config: withRemovals(profile.config, parts.config) };
         if (Object.keys(parts.secrets).length) patch.secrets = parts.secrets;
         await mutate(`mutation($id: ID!, $v: Int!, $p: ConnectionProfilePatch!) { r: updateConnectionProfile(id: $id, expectedVersion: $v, patch: $p) ${result("VCM")} }`, { id: profile.id, v: profile.version, p: patch }, "r");
       } else if (profile) {
         // Another kind: the whole profile is replaced, with the new kind's config and secrets.
-        const input_ = { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets };
+        const input_ = { name: name.value.trim(), kind: await wireKind(kind.value), config: parts.config, secrets: parts.secrets };
         await mutate(`mutation($id: ID!, $v: Int!, $i: ConnectionProfileInput!) { r: replaceConnectionProfile(id: $id, expectedVersion: $v, input: $i) ${result("VCM")} }`, { id: profile.id, v: profile.version, i: input_ }, "r");
       } else {
-        await mutate(`mutation($i: ConnectionProfileInput!) { r: createConnectionProfile(input: $i) ${result("VC")} }`, { i: { name: name.value.trim(), kind: kind.value, config: parts.config, secrets: parts.secrets } }, "r");
+        await mutate(`mutation($i: ConnectionProfileInput!) { r: createConnectionProfile(input: $i) ${result("VC")} }`, { i: { name: name.value.trim(), kind: await wireKind(kind.value), config: parts.config, secrets: parts.secrets } }, "r");
       }
     } catch (err) {
       notice(status, err.message, "error");
