@@ -63,7 +63,7 @@ export function unwrap(result) {
   if (result && typeof result.message === "string" && /Error$/.test(result.__typename || "")) {
     let message = result.message;
     if (result.__typename === "VersionMismatchError") message += " (someone changed it meanwhile: reload and try again)";
-    if (result.referencedBy && result.referencedBy.length) {
+    if (result.referencedBy && result.referencedBy.length && !/used by/.test(message)) {
       message += ` — used by ${result.referencedBy.map((r) => `${r.ids.length} ${r.kind}`).join(", ")}`;
     }
     throw new ApiError(message, { type: result.__typename, fieldErrors: result.fieldErrors || [] });

@@ -59,7 +59,7 @@ function errorList(errors, targets) {
 function stageBlock(label, value, stop) {
   if (value !== null) return el("div", { className: "stage" }, el("h4", {}, label), el("pre", {}, json(value)));
   const here = stop && lower(stop.stage) === label;
-  return el("div", { className: "stage not-reached" }, el("h4", {}, label), el("p", { className: here ? "error" : "muted" }, here ? `failed here (${text(stop.code)})` : "not reached"));
+  return el("div", { className: here ? "stage stopped" : "stage not-reached" }, el("h4", {}, label), el("p", { className: here ? "error" : "muted" }, here ? `failed here (${text(stop.code)})` : "not reached"));
 }
 
 function previewResult(r, i) {
