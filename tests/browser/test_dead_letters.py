@@ -52,6 +52,10 @@ async def test_edit_and_replay_a_failed_record_then_bulk_discard(
     await expect(page.locator(".tile", has_text="Dead letters pending")).to_contain_text(str(total))
     await expect(page.locator("#chart-runs canvas")).to_have_count(1)
     await shot(page, "overview")
+    await page.get_by_label("Range").select_option(label="Last 30 days, by day")
+    await expect(page.locator(".tile").nth(2)).to_contain_text("50")
+    await expect(page.locator("#chart-records canvas")).to_have_count(1)
+    await shot(page, "overview-by-day")
 
     # From the run's entity errors to the failed record's message, opened beside the list.
     await go(page, "Runs")
