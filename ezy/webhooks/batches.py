@@ -15,7 +15,8 @@ of its micro-batches', each written in the transaction that settles its deliveri
 or resumed after a failure or a kill part-way through a batch takes that batch again whole and
 counts it once. A batch that fails because the database went away (its connections terminated,
 a restart) is taken again by the same run once the database answers, for up to `OUTAGE_SECONDS`:
-a blip does not fail the deliveries.
+a blip does not fail the deliveries. A Shopify delivery older (by its entity's `updated_at`) than
+what the target already has is settled `skipped` and counted as skipped: see `watermarks`.
 """
 
 from __future__ import annotations
