@@ -178,3 +178,18 @@ async def test_the_target_keeps_the_newest_version_whatever_the_arrival_order(
         await conn.close()
     assert [tuple(row) for row in rows] == [("1", "v3")]
     assert [s for s, _ in await _statuses(url)] == ["processed", "skipped", "skipped"]
+
+
+async def test_an_instance_deleted_takes_its_watermarks_with_it(
+    client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    url, instance = await _endpoint(client, tenant, runtime)
+    await _send(client, url, _product(9, "v1", T1))
+    await drain()
+    assert await WebhookEntityWatermark.filter(instance_id=instance.id).count() == 1
+    endpoint_id = url.rsplit("/", 1)[1]
+    for path in (f"/webhook-endpoints/{endpoint_id}", f"/instances/{instance.id}"):
+        version = (await client.get(f"/api/v1{path}", headers=tenant.headers)).headers["etag"]
+        deleted = await client.delete(f"/api/v1{path}", headers={**tenant.headers, "If-Match": version})
+        assert deleted.status_code == 204, deleted.text
+    assert await WebhookEntityWatermark.filter(instance_id=instance.id).count() == 0
