@@ -88,6 +88,8 @@ async def run_batches(
     while True:
         more = taken < RUN_DELIVERIES and time.monotonic() - started < RUN_SECONDS
         try:
+            if outage is not None:
+                await _recount(run, journal)
             count = await _one_batch(run, endpoints, target, document, journal, policy, more=more)
         except Exception as exc:
             if not is_unavailable(exc):
@@ -102,6 +104,14 @@ async def run_batches(
         if not count:
             return
         outage, taken = None, taken + count
+
+
+async def _recount(run: SyncLog, journal: DbJournal) -> None:
+    """After an outage the journal's counts are read back: a commit whose answer was lost may have
+    landed (its deliveries are settled, its counts written), and the next batch adds to those."""
+    row = await SyncLog.get(id=run.id)
+    counts = {"total": row.total, "success": row.success, "failed": row.failed, "skipped": row.skipped}
+    journal.base = {"counts": counts, "stages": row.stages}
 
 
 async def _one_batch(
