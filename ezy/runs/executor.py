@@ -33,6 +33,7 @@ from ezy.runs.journal import DbJournal
 from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
 from ezy.runtime import current
 from ezy.timefmt import utcnow
+from ezy.unavailable import is_unavailable
 
 # The runs package's own sources; the webhooks package's is registered by the worker.
 sources.register(SyncTrigger.REPLAY, replay.DlqReplay())
@@ -150,9 +151,12 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
         await _hand_back(run)
         raise
     except Exception as exc:  # a bug or a bad configuration: fail the run, keep the worker
-        log.exception("run %s crashed", run.id)
+        # The database or Redis went away (connections terminated, a restart): tried again, not failed.
+        outage = is_unavailable(exc)
+        if not outage:
+            log.exception("run %s crashed", run.id)
         await journal.commit()
-        return await _failed(run, instance, _scrub(f"{type(exc).__name__}: {exc}", secrets), transient=False)
+        return await _failed(run, instance, _scrub(f"{type(exc).__name__}: {exc}", secrets), transient=outage)
     finally:
         heartbeat.cancel()
         for connector in connectors:
