@@ -14,7 +14,7 @@ from ezy import dashboards
 from schema.context import Info
 from schema.instances import Instance
 from schema.loaders import Loaders
-from schema.runs import PipelineStage, SyncLog, SyncStatus
+from schema.runs import PipelineStage, SyncLog, SyncStatus, log_of
 
 SinceArg = Annotated[datetime, strawberry.argument(description="From this moment (inclusive).")]
 UntilArg = Annotated[
@@ -179,4 +179,4 @@ class Subscription:
         ctx = info.context.ctx
         loaders = Loaders(ctx)  # this operation's: the connection's context outlives it
         async for row in dashboards.watch_run(ctx, correlation_id):
-            yield SyncLog.from_row(row, loaders)
+            yield log_of(row, loaders)

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.scalars import JSON
+from pydantic import BaseModel, PrivateAttr
+from strawberry.types.base import get_object_definition
 
 from ezy.context import TenantContext
+from ezy.contract import parse, parse_query, view_of
 from ezy.pagination import DEFAULT_PAGE_SIZE
+from ezy.pipeline.records import Stage as PipelineStage
 from ezy.runs import service
+from ezy.runs.contracts import (
+    EntityErrorView,
+    RunCounts,
+    RunStages,
+    StageCounts,
+    SyncEventInput,
+    SyncEventView,
+    SyncLogFilter,
+    SyncLogView,
+    TransformStageCounts,
+)
 from ezy.runs.models import EntityError as EntityErrorRow
 from ezy.runs.models import SyncLog as SyncLogRow
-from ezy.runs.views import sync_log_view
+from ezy.runs.models import SyncStatus, SyncTrigger
 from ezy.timefmt import rfc3339
-from schema.common import Page, PageArg, PageSizeArg, filters, or_none, page_request
+from schema.common import (
+    Page,
+    PageArg,
+    PageSizeArg,
+    contract_type,
+    or_none,
+    page_request,
+)
 from schema.context import Info
 from schema.errors import ConflictError, ValidationError
 from schema.instances import Instance
@@ -34,168 +54,75 @@ FromArg = Annotated[datetime | None, strawberry.argument(name="from", descriptio
 ToArg = Annotated[datetime | None, strawberry.argument(description="Created before.")]
 
 
-@strawberry.enum(
+def graphql_names(model: type[BaseModel], **names: str) -> None:
+    """Renames fields whose Python name cannot be REST's (`in`, `validate`) to REST's spelling."""
+    for field in get_object_definition(model, strict=True).fields:
+        if field.python_name in names:
+            field.graphql_name = names[field.python_name]
+
+
+# The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
+strawberry.enum(
+    SyncStatus,
     description="`succeeded`: nothing failed; `partial`: some records failed; `failed`: the run "
-    "could not complete or every record failed."
+    "could not complete or every record failed.",
 )
-class SyncStatus(enum.Enum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+strawberry.enum(SyncTrigger, description="What started a run.")
+strawberry.enum(PipelineStage, name="PipelineStage", description="The pipeline's stages, in order.")
+contract_type(RunCounts, "RunCounts")
+contract_type(StageCounts, "StageCounts")
+contract_type(TransformStageCounts, "TransformStageCounts")
+contract_type(RunStages, "RunStages")
+contract_type(EntityErrorView, "EntityError")
+# Python names that are keywords or BaseModel attributes, GraphQL names as REST spells them.
+graphql_names(StageCounts, in_="in")
+graphql_names(TransformStageCounts, in_="in")
+graphql_names(RunStages, validate_="validate")
 
 
-@strawberry.enum(description="What started a run.")
-class SyncTrigger(enum.Enum):
-    SCHEDULE = "schedule"
-    API = "api"
-    WEBHOOK = "webhook"
-    REPLAY = "replay"
+class SyncLog(SyncLogView):
+    """One run of an instance; its history outlives the instance."""
 
-
-@strawberry.enum(description="The pipeline's stages, in order.")
-class PipelineStage(enum.Enum):
-    EXTRACT = "extract"
-    NORMALIZE = "normalize"
-    TRANSFORM = "transform"
-    VALIDATE = "validate"
-    LOAD = "load"
-
-
-@strawberry.type(description="Records of a run: `total = success + failed + skipped`.")
-class RunCounts:
-    total: int
-    success: int
-    failed: int
-    skipped: int
-
-
-@strawberry.type(description="What one stage took in, passed on and failed, and how long it took.")
-class StageCounts:
-    in_: int = strawberry.field(name="in")
-    out: int
-    failed: int
-    ms: float
-
-
-@strawberry.type(description="Per-stage counts of a run (zeros for a stage not reached).")
-class RunStages:
-    extract: StageCounts
-    normalize: StageCounts
-    transform: StageCounts
-    validate: StageCounts
-    load: StageCounts
-
-
-def _stages(view: dict[str, Any]) -> RunStages:
-    def stage(name: str) -> StageCounts:
-        s = view[name]
-        return StageCounts(in_=s["in"], out=s["out"], failed=s["failed"], ms=float(s["ms"]))
-
-    return RunStages(**{name: stage(name) for name in view})
-
-
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
-@strawberry.type(description="One run of an instance; its history outlives the instance.")
-class SyncLog:
-    row: strawberry.Private[SyncLogRow]
     # Set by a subscription: DataLoaders of that operation, not of the (long-lived) WebSocket connection.
-    loaders: strawberry.Private[Loaders | None]
-    id: strawberry.ID
-    instance_id: strawberry.ID
-    correlation_id: strawberry.ID
-    trigger: SyncTrigger
-    status: SyncStatus
-    counts: RunCounts
-    stages: RunStages
-    attempt: int
-    overlap: str | None = strawberry.field(description="`waited` or `skipped` when it met another run.")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
+    _loaders: Loaders | None = PrivateAttr(default=None)
 
-    @classmethod
-    def from_row(cls, row: SyncLogRow, loaders: Loaders | None = None) -> SyncLog:
-        view = sync_log_view(row)
-        return cls(
-            row=row,
-            loaders=loaders,
-            id=_id(row.id),
-            instance_id=_id(row.instance_id),
-            correlation_id=_id(row.correlation_id),
-            trigger=SyncTrigger(row.trigger),
-            status=SyncStatus(row.status),
-            counts=RunCounts(**view["counts"]),
-            stages=_stages(view["stages"]),
-            attempt=row.attempt,
-            overlap=row.overlap,
-            created_at=row.created_at,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            error=row.error,
-        )
-
-    @strawberry.field(description="The instance; null once it has been deleted.")
+    @strawberry.pydantic.field(description="The instance; null once it has been deleted.")
     async def instance(self, info: Info) -> Instance | None:
-        row = await (self.loaders or info.context.loaders).instance.load(self.row.instance_id)
+        row = await (self._loaders or info.context.loaders).instance.load(self.instance_id)
         return Instance.from_row(row) if row else None
 
 
-@strawberry.type(description="A run as its trigger sees it, by correlation id (REST's sync event).")
-class SyncEvent:
-    correlation_id: strawberry.ID
-    instance_id: strawberry.ID
-    status: SyncStatus
-    counts: RunCounts
-    sync_log_id: strawberry.ID
-    started_at: datetime | None
-    finished_at: datetime | None
-    sync_log: SyncLog
+contract_type(SyncLog, "SyncLog")
+
+
+def log_of(row: SyncLogRow, loaders: Loaders | None = None) -> SyncLog:
+    log = view_of(SyncLog, row)
+    log._loaders = loaders
+    return log
+
+
+class SyncEvent(SyncEventView):
+    """A run as its trigger sees it, by correlation id (REST's sync event)."""
+
+    _log: SyncLog | None = PrivateAttr(default=None)
+
+    @strawberry.pydantic.field
+    def sync_log(self) -> SyncLog:
+        assert self._log is not None
+        return self._log
 
     @classmethod
     def from_row(cls, row: SyncLogRow) -> SyncEvent:
-        log = SyncLog.from_row(row)
-        return cls(
-            correlation_id=log.correlation_id,
-            instance_id=log.instance_id,
-            status=log.status,
-            counts=log.counts,
-            sync_log_id=log.id,
-            started_at=log.started_at,
-            finished_at=log.finished_at,
-            sync_log=log,
-        )
+        event = cls.of(row)
+        event._log = log_of(row)
+        return event
 
 
-@strawberry.type(description="A record that failed a stage; `deadLetterId` is its message in the DLQ.")
-class EntityError:
-    id: strawberry.ID
-    entity_key: str | None
-    stage: PipelineStage
-    code: str
-    message: str
-    details: JSON
-    dead_letter_id: strawberry.ID | None
-    created_at: datetime
+contract_type(SyncEvent, "SyncEvent")
 
-    @classmethod
-    def from_row(cls, row: EntityErrorRow) -> EntityError:
-        return cls(
-            id=_id(row.id),
-            entity_key=row.entity_key,
-            stage=PipelineStage(row.stage),
-            code=row.code,
-            message=row.message,
-            details=JSON(row.details),
-            dead_letter_id=_id(row.dead_letter_id) if row.dead_letter_id else None,
-            created_at=row.created_at,
-        )
+
+def error_of(row: EntityErrorRow) -> EntityErrorView:
+    return view_of(EntityErrorView, row)
 
 
 @strawberry.type(
@@ -221,7 +148,7 @@ async def start_once(
 ) -> SyncStartedPayload:
     """Starts a run through the same idempotency record as REST (keys are shared)."""
     _, log = await service.start_once(ctx, scope, key, body, start)
-    return SyncStartedPayload(correlation_id=_id(log.correlation_id), sync_log=SyncLog.from_row(log))
+    return SyncStartedPayload(correlation_id=strawberry.ID(str(log.correlation_id)), sync_log=log_of(log))
 
 
 @strawberry.type
@@ -243,17 +170,21 @@ class RunQueries:
         from_: FromArg = None,
         to: ToArg = None,
     ) -> Page[SyncLog]:
-        where = {
-            **filters(instance_id=instance_id, status=status, trigger=trigger),
-            **time_filters(from_, to),
+        given: dict[str, Any] = {
+            "instanceId": instance_id,
+            "status": status,
+            "trigger": trigger,
+            "from": from_,
+            "to": to,
         }
+        where = parse_query(SyncLogFilter, {k: v for k, v in given.items() if v is not None})
         rows = await service.list_logs(info.context.ctx, page_request(page, page_size), where)
-        return Page.of(rows, SyncLog.from_row)
+        return Page.of(rows, log_of)
 
     @strawberry.field(description="One run; null when your tenant has none with this id.")
     async def sync_log(self, info: Info, id: strawberry.ID) -> SyncLog | None:
         row = await or_none(service.get_log(info.context.ctx, id))
-        return SyncLog.from_row(row) if row else None
+        return log_of(row) if row else None
 
     @strawberry.field(description="A run's entity errors, oldest first; null for a run you do not have.")
     async def sync_log_errors(
@@ -262,10 +193,10 @@ class RunQueries:
         sync_log_id: strawberry.ID,
         page: PageArg = 1,
         page_size: PageSizeArg = DEFAULT_PAGE_SIZE,
-    ) -> Page[EntityError] | None:
+    ) -> Page[EntityErrorView] | None:
         request = page_request(page, page_size)
         rows = await or_none(service.list_errors(info.context.ctx, sync_log_id, request))
-        return Page.of(rows, EntityError.from_row) if rows is not None else None
+        return Page.of(rows, error_of) if rows is not None else None
 
 
 @strawberry.type
@@ -277,7 +208,8 @@ class RunMutations:
     async def trigger_sync(
         self, info: Info, instance_id: strawberry.ID, idempotency_key: IdempotencyKeyArg = None
     ) -> TriggerResult:
-        ctx, body = info.context.ctx, {"instanceId": str(instance_id)}
+        ctx, data = info.context.ctx, parse(SyncEventInput, {"instanceId": instance_id})
+        body = data.model_dump(by_alias=True, mode="json")  # what the Idempotency-Key is bound to
         return await start_once(
-            ctx, service.TRIGGER_SCOPE, idempotency_key, body, lambda: service.trigger(ctx, body)
+            ctx, service.TRIGGER_SCOPE, idempotency_key, body, lambda: service.trigger(ctx, data)
         )

@@ -10,6 +10,10 @@ from arq import Retry
 from ezy.outages import OUTAGE, describe
 from ezy.runs.executor import execute
 from ezy.unavailable import is_unavailable
+from ezy.webhooks import run_source
+
+# Wiring at start-up: this process executes webhook runs too (`ezy.runs.sources`).
+run_source.register()
 
 log = logging.getLogger("ezy.worker")
 # A run interrupted by a Redis or database outage is tried again after this (its run resumes from

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
+from ezy.logs import run_context
 from ezy.outages import REDIS_DOWN, is_redis_outage, wait_out
 from ezy.queue import QUEUE_NAME, describe_redis, open_pool, ping
 from ezy.runtime import Runtime
@@ -29,12 +31,24 @@ class EzyWorker(Worker):
         self.unrecorded: set[str] = set()
 
     async def run_job(self, job_id: str, score: int) -> None:
-        try:
-            await super().run_job(job_id, score)
-        except Exception as exc:
-            if is_redis_outage(exc):
-                self.unrecorded.add(job_id)
-            raise
+        correlation_id = _correlation_id(job_id)
+        # A run's job: arq's own lines about it (started, ended, retried) carry its correlation id too.
+        with run_context(correlation_id) if correlation_id else contextlib.nullcontext():
+            try:
+                await super().run_job(job_id, score)
+            except Exception as exc:
+                if is_redis_outage(exc):
+                    self.unrecorded.add(job_id)
+                raise
+
+
+def _correlation_id(job_id: str) -> str | None:
+    """A run's job id is its correlation id (`ezy.queue.enqueue_run`; a requeue adds `:suffix`)."""
+    head = job_id.split(":", 1)[0]
+    try:
+        return str(uuid.UUID(head)) if len(head) == 36 else None
+    except ValueError:
+        return None
 
 
 def build_worker(

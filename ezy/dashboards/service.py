@@ -19,13 +19,14 @@ from typing import Any, Literal, TypedDict
 from tortoise.functions import Count, Max
 
 from ezy.context import TenantContext
+from ezy.contract import view_of
 from ezy.dashboards import history, hotspots
 from ezy.dashboards.buckets import CountRows, aware, bucket_moment
 from ezy.dlq.models import DeadLetter
 from ezy.errors import invalid
 from ezy.runs import service as runs
+from ezy.runs.contracts import SyncLogView
 from ezy.runs.models import EntityError, SyncLog
-from ezy.runs.views import sync_log_view
 from ezy.scoping import parse_id, scoped
 from ezy.timefmt import utcnow
 
@@ -215,9 +216,9 @@ async def watch_run(
     Reads the row every `poll_seconds`; an id the tenant does not have raises NotFound at once.
     """
     log = await runs.get_event(ctx, correlation_id)
-    seen: dict[str, Any] | None = None
+    seen: SyncLogView | None = None
     while True:
-        view = sync_log_view(log)
+        view = view_of(SyncLogView, log)
         if view != seen:
             seen = view
             yield log

@@ -1,7 +1,7 @@
 """Extract: pages from the source connector, or the pushed / replayed records in batches.
 
 A page that fails with a transient error is read again, from the cursor of the last page that
-came through, with backoff; after the policy's attempts the run fails.
+came through, with backoff (tenacity, `RetryPolicy`); after the policy's attempts the run fails.
 
 `prefetched` reads one page ahead, so the source works on the next page while the run waits
 on the load of the current one. Reading ahead moves no checkpoint: the runner records a page's
@@ -11,7 +11,7 @@ cursor only once the batch that carried it is loaded.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Any
 
 from ezy.connectors.base import Connector, ConnectorError, Page, TransientError
@@ -25,39 +25,65 @@ async def read_pages(
 ) -> AsyncGenerator[Page, None]:
     if not section.resource:
         raise RunFailed("the mapping names no extract.resource to read")
-    failures = 0
-    pages_seen = False
-    while True:
-        pages = source.read(
-            section.resource,
-            params=dict(section.params),
-            cursor=cursor,
-            cursor_field=section.cursor_field,
-            batch_size=section.batch_size,
-        )
+    reader = _Reader(source, section, cursor)
+    try:
+        while (page := await reader.next_page(policy)) is not None:
+            yield page
+    finally:
+        await reader.close()
+
+
+class _Reader:
+    """The source's pages, read again from the last page's cursor after a transient error."""
+
+    def __init__(self, source: Connector, section: ExtractSection, cursor: str | None) -> None:
+        self.source, self.section, self.cursor = source, section, cursor
+        self.pages: AsyncIterator[Page] | None = None
+        self.seen = False
+
+    async def next_page(self, policy: RetryPolicy) -> Page | None:
+        """The next page (None at the end): each page gets the policy's tries afresh."""
         try:
-            async for page in pages:
-                failures = 0
-                pages_seen = True
-                yield page
-                if page.cursor is not None:
-                    cursor = page.cursor
-            return
+            async for attempt in policy.retrying(TransientError):
+                with attempt:
+                    return await self._read()
         except TransientError as exc:
-            failures += 1
-            if failures >= policy.attempts:
-                raise RunFailed(f"extract failed after {failures} attempts: {exc}") from exc
-            if pages_seen and cursor is None:
+            raise RunFailed(f"extract failed after {policy.attempts} attempts: {exc}") from exc
+        except ConnectorError as exc:
+            raise RunFailed(f"extract failed: {exc}") from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _read(self) -> Page | None:
+        if self.pages is None:
+            section = self.section
+            self.pages = self.source.read(
+                section.resource or "",
+                params=dict(section.params),
+                cursor=self.cursor,
+                cursor_field=section.cursor_field,
+                batch_size=section.batch_size,
+            )
+        try:
+            page = await anext(self.pages)
+        except StopAsyncIteration:
+            return None
+        except TransientError as exc:
+            await self.close()  # the next try opens the source again, from `cursor`
+            if self.seen and self.cursor is None:
                 raise RunFailed(
                     f"extract failed and the source gives no cursor to resume from: {exc}"
                 ) from exc
-            await asyncio.sleep(policy.delay(failures))
-        except ConnectorError as exc:
-            raise RunFailed(f"extract failed: {exc}") from exc
-        finally:
-            closer = getattr(pages, "aclose", None)
-            if closer is not None:
-                await closer()
+            raise
+        self.seen = True
+        if page.cursor is not None:
+            self.cursor = page.cursor
+        return page
+
+    async def close(self) -> None:
+        pages, self.pages = self.pages, None
+        closer = getattr(pages, "aclose", None)
+        if closer is not None:
+            await closer()
 
 
 async def batches(records: Iterable[Any], size: int) -> AsyncGenerator[Page, None]:

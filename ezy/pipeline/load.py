@@ -7,8 +7,6 @@ checkpoint for that batch, so a later run reads it again.
 
 from __future__ import annotations
 
-from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
-
 from ezy.connectors.base import Connector, ConnectorError, TransientError, WriteResult
 from ezy.mappings.document import LoadSection
 from ezy.pipeline.records import Entry, FailureCode, RecordFailure, RunFailed, Stage, StageResult, fail
@@ -38,15 +36,10 @@ class LoadStage:
 
     async def _write(self, chunk: list[Entry]) -> tuple[list[WriteResult], int]:
         section, records = self._section, [e.record for e in chunk]
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.attempts),
-            wait=self._policy.wait(),
-            retry=retry_if_exception_type(TransientError),
-        )
         attempts = 0
         results: list[WriteResult] = []
         try:
-            async for attempt in retrying:
+            async for attempt in self._policy.retrying(TransientError):
                 with attempt:
                     attempts += 1
                     results = await self._target.write(
@@ -56,9 +49,8 @@ class LoadStage:
                         keys=section.keys,
                         create_table=section.create_table,
                     )
-        except RetryError as exc:
-            cause = exc.last_attempt.exception()
-            raise RunFailed(f"load failed after {self._policy.attempts} attempts: {cause}") from cause
+        except TransientError as exc:
+            raise RunFailed(f"load failed after {self._policy.attempts} attempts: {exc}") from exc
         except ConnectorError as exc:
             raise RunFailed(f"load failed: {exc}") from exc
         if len(results) != len(records):

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ezy.errors import EzyError, PayloadTooLarge
-from ezy.logs import request_id_var
+from ezy.logs import correlation_id_var, request_id_var
 from ezy.rest.problems import ezy_error_handler, problem, unexpected_error_handler
 
 log = logging.getLogger("ezy.api")
@@ -32,6 +32,8 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # A request that starts a run tags its later lines with the run's id (until it ends).
+        run_token = correlation_id_var.set(None)
         # Also on the scope: the 500 handler runs outside this middleware, after the reset below.
         scope["ezy.request_id"] = request_id
         started = time.perf_counter()
@@ -49,6 +51,7 @@ class RequestIdMiddleware:
         finally:
             REQUESTS.labels(scope["method"], str(status)).inc()
             LATENCY.labels(scope["method"]).observe(time.perf_counter() - started)
+            correlation_id_var.reset(run_token)
             request_id_var.reset(token)
 
 

@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 from ezy.rest.openapi_build import Api, Op, header, query, ref, reply
-from ezy.rest.openapi_paths import BY_INSTANCE, EMPTY, PAGE, V1, only_one_of
-from ezy.rest.openapi_schemas import DLQ_STATUS, RUN_STATUS, STAGES, TIME, TRIGGERS
+from ezy.rest.openapi_paths import BY_INSTANCE, EMPTY, PAGE, V1, only, only_one_of
+from ezy.rest.openapi_schemas import DLQ_STATUS, STAGES, TIME
 
 
 def sync_logs(api: Api) -> None:
     tag, path = "Sync logs", f"{V1}/sync-logs"
     filters = [
         BY_INSTANCE,
-        only_one_of("status", RUN_STATUS),
-        only_one_of("trigger", TRIGGERS),
+        only("status", ref("SyncStatus")),  # the enums' components come from ezy/runs/contracts.py
+        only("trigger", ref("SyncTrigger")),
         query("from", TIME, "Only runs started at or after this time."),
         query("to", TIME, "Only runs started before this time."),
     ]

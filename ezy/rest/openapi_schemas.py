@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ezy.rest.openapi_build import Schema, array_of, nullable, ref
+from ezy.rest.openapi_build import Schema, array_of, nullable
+from ezy.runs.models import PipelineStage
 
 UUID: Schema = {"type": "string", "format": "uuid"}
 TIME: Schema = {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."}
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
 ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}
 
-RUN_STATUS = ["queued", "running", "succeeded", "partial", "failed", "cancelled"]
-TRIGGERS = ["schedule", "api", "webhook", "replay"]
-STAGES = ["extract", "normalize", "transform", "validate", "load"]
+# Runs' own components (SyncLog, SyncEvent, ...) are generated from `ezy/runs/contracts.py`.
+STAGES = [str(stage) for stage in PipelineStage]
 DLQ_STATUS = ["pending", "replaying", "resolved", "discarded"]
 DELIVERY_STATUS = ["accepted", "processed", "duplicate", "skipped", "failed"]
 
@@ -56,20 +56,6 @@ def extend(base: Schema, properties: dict[str, Schema], *, required: tuple[str, 
 def patch_of(input_schema: Schema, description: str) -> Schema:
     """The merge-patch form of an input: the same fields, none required."""
     return {k: v for k, v in input_schema.items() if k != "required"} | {"description": description}
-
-
-def common() -> dict[str, Schema]:
-    return {
-        "Counts": obj(
-            {k: {"type": "integer", "minimum": 0} for k in ("total", "success", "failed", "skipped")},
-            required=["total", "success", "failed", "skipped"],
-            description="`total = success + failed + skipped`, always.",
-        ),
-        "StageStats": obj(
-            {k: {"type": "integer", "minimum": 0} for k in ("in", "out", "failed", "ms")},
-            required=["in", "out", "failed", "ms"],
-        ),
-    }
 
 
 def api_keys() -> dict[str, Schema]:
@@ -152,54 +138,6 @@ def schedules() -> dict[str, Schema]:
         ),
         "ScheduleInput": schedule_input,
         "SchedulePatch": patch_of(schedule_input, "JSON Merge Patch of a schedule."),
-    }
-
-
-def runs() -> dict[str, Schema]:
-    stages = obj({s: ref("StageStats") for s in STAGES})
-    return {
-        "SyncLog": obj(
-            {
-                "id": UUID,
-                "instanceId": UUID,
-                "correlationId": UUID,
-                "trigger": {"type": "string", "enum": TRIGGERS},
-                "status": {"type": "string", "enum": RUN_STATUS},
-                "counts": ref("Counts"),
-                "stages": stages,
-                "startedAt": nullable(TIME),
-                "finishedAt": nullable(TIME),
-                "error": nullable({"type": "string"}),
-            },
-            required=["id", "instanceId", "correlationId", "trigger", "status", "counts", "stages"],
-        ),
-        "EntityError": obj(
-            {
-                "entityKey": nullable({"type": "string"}),
-                "stage": {"type": "string", "enum": STAGES},
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": ANY_OBJECT,
-                "deadLetterId": nullable(UUID),
-            },
-            required=["entityKey", "stage", "code", "message"],
-        ),
-        "SyncEventInput": obj({"instanceId": UUID}, required=["instanceId"]),
-        "SyncEventAccepted": obj(
-            {"correlationId": UUID, "status": {"const": "queued"}}, required=["correlationId", "status"]
-        ),
-        "SyncEvent": obj(
-            {
-                "correlationId": UUID,
-                "instanceId": UUID,
-                "status": {"type": "string", "enum": RUN_STATUS},
-                "counts": ref("Counts"),
-                "syncLogId": nullable(UUID),
-                "startedAt": nullable(TIME),
-                "finishedAt": nullable(TIME),
-            },
-            required=["correlationId", "instanceId", "status", "counts"],
-        ),
     }
 
 
@@ -304,6 +242,6 @@ def webhooks() -> dict[str, Schema]:
 
 def all_schemas() -> dict[str, Schema]:
     out: dict[str, Schema] = {}
-    for part in (common, api_keys, instances, schedules, runs, dead_letters, webhooks):
+    for part in (api_keys, instances, schedules, dead_letters, webhooks):
         out.update(part())
     return out

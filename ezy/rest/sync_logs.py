@@ -1,26 +1,42 @@
 from __future__ import annotations
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ezy.contract import parse_query
 from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.runs import service
-from ezy.runs.views import entity_error_view, sync_log_view
+from ezy.runs.contracts import EntityErrorView, SyncLogFilter, SyncLogView
+from ezy.runs.models import EntityError, SyncLog
+from ezy.wireplan import wire_compiled
+
+COMPONENTS: dict[str, type[BaseModel]] = {"SyncLog": SyncLogView, "EntityError": EntityErrorView}
+
+
+# Pages of logs are the hot read: answered from the rows by the views' compiled plans.
+def _log(row: SyncLog) -> dict[str, object]:
+    return wire_compiled(SyncLogView, row)
+
+
+def _error(row: EntityError) -> dict[str, object]:
+    return wire_compiled(EntityErrorView, row)
 
 
 async def list_logs(request: Request) -> Response:
-    page = await service.list_logs(tenant_of(request), page_request(request), query_filters(request))
-    return ok(page.as_dict(sync_log_view))
+    where = parse_query(SyncLogFilter, query_filters(request))
+    page = await service.list_logs(tenant_of(request), page_request(request), where)
+    return ok(page.as_dict(_log))
 
 
 async def get_log(request: Request) -> Response:
-    return ok(sync_log_view(await service.get_log(tenant_of(request), request.path_params["id"])))
+    return ok(_log(await service.get_log(tenant_of(request), request.path_params["id"])))
 
 
 async def list_errors(request: Request) -> Response:
     page = await service.list_errors(tenant_of(request), request.path_params["id"], page_request(request))
-    return ok(page.as_dict(entity_error_view))
+    return ok(page.as_dict(_error))
 
 
 routes = [

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,21 +23,20 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
-from ezy.logs import request_id_var
+from ezy.logs import request_id_var, run_context
 from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.records import RunFailed
-from ezy.pipeline.retry import RetryPolicy
-from ezy.pipeline.runner import run_pipeline
-from ezy.runs import replay
+from ezy.pipeline.retry import RetryPolicy, RunRetryPolicy
+from ezy.runs import replay, sources
 from ezy.runs.journal import DbJournal
-from ezy.runs.models import EntityError, SyncLog
-from ezy.runs.service import TERMINAL
+from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
 from ezy.runtime import current
 from ezy.timefmt import utcnow
 from ezy.unavailable import is_unavailable
-from ezy.webhooks import batches, pickup
-from ezy.webhooks.receiver import delivery_records, settle_delivery
+
+# The runs package's own sources; the webhooks package's is registered by the worker.
+sources.register(SyncTrigger.REPLAY, replay.DlqReplay())
 
 log = logging.getLogger("ezy.runs")
 HEARTBEAT_SECONDS = 10.0
@@ -63,25 +61,31 @@ def retry_policy(instance: Instance) -> RetryPolicy:
     )
 
 
-def final_status(counts: dict[str, int]) -> str:
+def final_status(counts: dict[str, int]) -> SyncStatus:
     if counts["failed"] == 0:
-        return "succeeded"
-    return "failed" if counts["success"] + counts["skipped"] == 0 else "partial"
+        return SyncStatus.SUCCEEDED
+    return SyncStatus.FAILED if counts["success"] + counts["skipped"] == 0 else SyncStatus.PARTIAL
 
 
-async def finish(run: SyncLog, status: str, *, error: str | None = None, **extra: Any) -> None:
+async def finish(run: SyncLog, status: SyncStatus, *, error: str | None = None, **extra: Any) -> None:
+    source = sources.source_for(run.trigger)
+    if status in (SyncStatus.FAILED, SyncStatus.CANCELLED):
+        await source.give_back(run)
     await SyncLog.filter(id=run.id).update(status=status, error=error, finished_at=utcnow(), **extra)
-    await settle_delivery(run, status, error)  # a webhook run's delivery: processed or failed
+    await source.settle(run, status, error)
+    log.info("run %s %s%s", run.id, status.value, f": {error}" if error else "")
 
 
 async def execute(sync_log_id: str) -> Outcome:
     run = await SyncLog.get_or_none(id=sync_log_id)
     if run is None or run.status in TERMINAL:
         return DONE
-    # Every log line of the run, its connectors' included, carries the run's correlation id.
+    # Every log line of the run, its connectors' and tasks' included, carries the run's correlation
+    # id; as the request id too (a run in the worker has no request of its own).
     token = request_id_var.set(str(run.correlation_id))
     try:
-        return await _execute(run)
+        with run_context(run.correlation_id):
+            return await _execute(run)
     finally:
         request_id_var.reset(token)
 
@@ -90,15 +94,14 @@ async def _execute(run: SyncLog) -> Outcome:
     instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
-        await replay.release(run)
-        await finish(run, "cancelled", error=f"not run: {reason}")
+        await finish(run, SyncStatus.CANCELLED, error=f"not run: {reason}")
         return DONE
     lock = InstanceLock(current().pool, str(instance.id))
     if not await lock.acquire():
         return await _overlapping(run)
     try:
-        claimed = await SyncLog.filter(id=run.id, status="queued").update(
-            status="running",
+        claimed = await SyncLog.filter(id=run.id, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.RUNNING,
             attempt=run.attempt + 1,
             started_at=run.started_at or utcnow(),
             heartbeat_at=utcnow(),
@@ -106,18 +109,19 @@ async def _execute(run: SyncLog) -> Outcome:
         if not claimed:
             return DONE  # another job for this run got here first
         await run.refresh_from_db()
+        log.info("run %s started (%s, attempt %d)", run.id, run.trigger.value, run.attempt)
         return await _run_locked(run, instance, lock)
     finally:
         await lock.release()
-        if run.trigger == "webhook":  # after the release, so the next run does not wait for the lock
-            await pickup.after_run(run)
+        # After the release, so a run that source queues next does not wait for the lock.
+        await sources.source_for(run.trigger).released(run)
 
 
 async def _overlapping(run: SyncLog) -> Outcome:
-    if run.trigger == "schedule" and run.request.get("overlapPolicy", "skip") == "skip":
+    if run.trigger == SyncTrigger.SCHEDULE and run.request.get("overlapPolicy", "skip") == "skip":
         await finish(
             run,
-            "cancelled",
+            SyncStatus.CANCELLED,
             error="skipped: another run of this instance was in progress",
             overlap="skipped",
         )
@@ -136,23 +140,8 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     try:
         source, target = await _open(instance, connectors, secrets)
         document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
-        if run.trigger == "replay":
-            await replay.run(run, target, document, journal, retry_policy(instance))
-        elif batches.is_batch(run):
-            await batches.run_batches(run, target, document, journal, retry_policy(instance))
-        else:
-            # A webhook run's records are its stored delivery; other runs read the source.
-            records = await delivery_records(run) if run.trigger == "webhook" else None
-            await run_pipeline(
-                source,
-                target,
-                document,
-                journal,
-                cursor=instance.cursor,
-                records=records,
-                start_stage="extract",
-                retry=retry_policy(instance),
-            )
+        inputs = sources.RunInputs(instance, source, target, document, journal, retry_policy(instance))
+        await sources.source_for(run.trigger).run(run, inputs)
         await journal.commit()
     except RunFailed as exc:
         await journal.commit()
@@ -186,7 +175,7 @@ async def _resume_point(run: SyncLog) -> dict[str, Any]:
     A replay checkpoints with every flush (its settled messages are not taken again), so its
     counts always carry over.
     """
-    if run.attempt <= 1 or run.request.get("checkpointed") or run.trigger == "replay":
+    if run.attempt <= 1 or run.request.get("checkpointed") or run.trigger == SyncTrigger.REPLAY:
         return {
             "counts": {
                 "total": run.total,
@@ -247,14 +236,16 @@ def _scrub(message: str, secrets: list[str]) -> str:
 
 
 async def _failed(run: SyncLog, instance: Instance, message: str, *, transient: bool) -> Outcome:
-    max_retries = int(option(instance.options, "maxRetries"))
-    if transient and run.attempt <= max_retries:
-        backoff = option(instance.options, "retryBackoffSeconds")
-        delay = min(backoff * 2 ** (run.attempt - 1), MAX_BACKOFF) * random.uniform(0.8, 1.2)
-        await SyncLog.filter(id=run.id).update(status="queued", error=f"retrying after: {message}")
+    policy = RunRetryPolicy(
+        retries=int(option(instance.options, "maxRetries")),
+        backoff=option(instance.options, "retryBackoffSeconds"),
+        max_delay=MAX_BACKOFF,
+    )
+    delay = policy.next_delay(run.attempt) if transient else None
+    if delay is not None:
+        await SyncLog.filter(id=run.id).update(status=SyncStatus.QUEUED, error=f"retrying after: {message}")
         return Outcome("retry", delay)
-    await replay.release(run)
-    await finish(run, "failed", error=message)
+    await finish(run, SyncStatus.FAILED, error=message)
     return DONE
 
 

@@ -1,11 +1,38 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
 from ezy.base_model import TenantOwned
+from ezy.pipeline.records import Stage as PipelineStage
+
+__all__ = ["EntityError", "PipelineStage", "SyncLog", "SyncStatus", "SyncTrigger"]
+
+
+class SyncStatus(StrEnum):
+    """A run's status; the last four are final."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class SyncTrigger(StrEnum):
+    """What started a run (and so where its records come from: `ezy.runs.sources`)."""
+
+    SCHEDULE = "schedule"
+    API = "api"
+    WEBHOOK = "webhook"
+    REPLAY = "replay"
+
+
+TERMINAL = frozenset({SyncStatus.SUCCEEDED, SyncStatus.PARTIAL, SyncStatus.FAILED, SyncStatus.CANCELLED})
 
 
 class SyncLog(TenantOwned):
@@ -13,8 +40,9 @@ class SyncLog(TenantOwned):
 
     instance_id = fields.UUIDField(db_index=True)
     correlation_id = fields.UUIDField(unique=True)
-    trigger = fields.CharField(max_length=16)
-    status = fields.CharField(max_length=16, default="queued")
+    # CharEnumField: the same varchar(16) columns as before, read back as the enums.
+    trigger = fields.CharEnumField(SyncTrigger, max_length=16)
+    status = fields.CharEnumField(SyncStatus, max_length=16, default=SyncStatus.QUEUED)
     total = fields.IntField(default=0)
     success = fields.IntField(default=0)
     failed = fields.IntField(default=0)
@@ -41,6 +69,11 @@ class SyncLog(TenantOwned):
             ("status", "heartbeat_at"),
         )
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """The run's record counts as one object (what views answer)."""
+        return {"total": self.total, "success": self.success, "failed": self.failed, "skipped": self.skipped}
+
 
 class EntityError(TenantOwned):
     sync_log: fields.ForeignKeyRelation[SyncLog] = fields.ForeignKeyField(
@@ -48,7 +81,7 @@ class EntityError(TenantOwned):
     )
     sync_log_id: uuid.UUID  # added by Tortoise at runtime
     entity_key = fields.CharField(max_length=500, null=True)
-    stage = fields.CharField(max_length=16)
+    stage = fields.CharEnumField(PipelineStage, max_length=16)
     code = fields.CharField(max_length=64)
     message = fields.TextField()
     details: dict = fields.JSONField(default=dict)

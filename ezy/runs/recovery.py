@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ezy import queue
-from ezy.runs.models import SyncLog
+from ezy.runs.models import SyncLog, SyncStatus
 from ezy.runtime import current
 from ezy.timefmt import utcnow
 
@@ -22,8 +22,8 @@ MAX_ABANDONED_ATTEMPTS = 5
 
 async def requeue(run_id: Any, *, reason: str) -> bool:
     """`running` -> `queued` and enqueued again; False if the run was not running any more."""
-    moved = await SyncLog.filter(id=run_id, status="running").update(
-        status="queued", error=f"requeued: {reason}"
+    moved = await SyncLog.filter(id=run_id, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.QUEUED, error=f"requeued: {reason}"
     )
     if not moved:
         return False
@@ -39,13 +39,15 @@ async def reap_abandoned(now: Any = None) -> int:
     running it out of memory) is failed instead, so it cannot take worker after worker down.
     """
     cutoff = (now or utcnow()) - ABANDONED_AFTER
-    stale = await SyncLog.filter(status="running", heartbeat_at__lt=cutoff).values_list("id", "attempt")
+    stale = await SyncLog.filter(status=SyncStatus.RUNNING, heartbeat_at__lt=cutoff).values_list(
+        "id", "attempt"
+    )
     count = 0
     for run_id, attempt in stale:
         if attempt >= MAX_ABANDONED_ATTEMPTS:
             error = f"failed: its worker stopped responding on each of {attempt} attempts"
-            await SyncLog.filter(id=run_id, status="running").update(
-                status="failed", error=error, finished_at=utcnow()
+            await SyncLog.filter(id=run_id, status=SyncStatus.RUNNING).update(
+                status=SyncStatus.FAILED, error=error, finished_at=utcnow()
             )
             continue
         count += await requeue(run_id, reason="its worker stopped responding")
@@ -63,7 +65,7 @@ async def reenqueue_stale_queued(now: Any = None) -> int:
     job for one run would find it no longer `queued` and do nothing.
     """
     cutoff = (now or utcnow()) - STALE_QUEUED_AFTER
-    stale = await SyncLog.filter(status="queued", created_at__lt=cutoff).limit(500)
+    stale = await SyncLog.filter(status=SyncStatus.QUEUED, created_at__lt=cutoff).limit(500)
     count = 0
     for run in stale:
         count += await queue.enqueue_run(current().pool, str(run.id), str(run.correlation_id))

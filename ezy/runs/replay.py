@@ -13,6 +13,7 @@ lost, target down) thus keeps what it settled, and its retry takes only the mess
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from tortoise.expressions import F
@@ -20,13 +21,13 @@ from tortoise.expressions import F
 from ezy.connectors.base import Connector
 from ezy.dlq.models import DeadLetter
 from ezy.mappings.document import MappingDocument
-from ezy.pipeline.records import RecordFailure
+from ezy.pipeline.records import RecordFailure, Stage
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline
+from ezy.runs import sources
 from ezy.runs.journal import DbJournal
-from ezy.runs.models import SyncLog
+from ezy.runs.models import SyncLog, SyncTrigger
 from ezy.timefmt import utcnow
-from ezy.webhooks.service import settle_replayed_deliveries
 
 CHUNK = 1000
 _IN_LIST = 500  # ids per `IN (...)`: well under SQLite's variable limit
@@ -83,11 +84,17 @@ async def run(
             journal,
             records=[letter.payload for letter in letters],
             refs=[letter.id for letter in letters],
-            start_stage="normalize",
+            start_stage=Stage.NORMALIZE,
             retry=retry,
         )
         await journal.carry_over(stats)
-    await settle_replayed_deliveries(log, origins)
+    await _tell_sources(log, origins)
+
+
+async def _tell_sources(log: SyncLog, origins: Iterable[uuid.UUID]) -> None:
+    """The sources of the replayed runs settle what the replay resolved (a webhook's deliveries)."""
+    for source in sources.registered():
+        await source.replayed(log, origins)
 
 
 async def _release_legacy(letters: list[DeadLetter]) -> None:
@@ -103,8 +110,19 @@ async def _release_legacy(letters: list[DeadLetter]) -> None:
 
 async def release(log: SyncLog) -> None:
     """A replay that will not run (instance gone or inactive, run failed): its messages are pending again."""
-    if log.trigger != "replay":
+    if log.trigger != SyncTrigger.REPLAY:
         return
     await DeadLetter.filter(replay_sync_log_id=log.id, status="replaying").update(
         status="pending", replay_sync_log_id=None, updated_at=utcnow()
     )
+
+
+class DlqReplay(sources.BaseRunSource):
+    """Replay runs: the claimed dead letters, from normalize; a run that will not complete gives
+    its claimed messages back (pending)."""
+
+    async def run(self, log: SyncLog, inputs: sources.RunInputs) -> None:
+        await run(log, inputs.target, inputs.document, inputs.journal, inputs.retry)
+
+    async def give_back(self, log: SyncLog) -> None:
+        await release(log)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -10,29 +11,30 @@ from typing import Any
 from ezy import queue
 from ezy.audit.hooks import audited, run_started
 from ezy.context import TenantContext
+from ezy.contract import wire
 from ezy.errors import Conflict, NotFound, invalid
-from ezy.filters import FilterSpec, one_of, parse_filters, timestamp_value, uuid_value
 from ezy.idempotency.service import once
 from ezy.instances.models import Instance
+from ezy.logs import bind_correlation_id, run_context
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runs import pages
-from ezy.runs.models import EntityError, SyncLog
+from ezy.runs.contracts import SyncEventInput, SyncLogFilter, SyncStartedView
+from ezy.runs.models import TERMINAL, EntityError, SyncLog, SyncStatus, SyncTrigger
 from ezy.runtime import current
 from ezy.scoping import get_scoped, parse_id, scoped
 from ezy.unavailable import is_unavailable, unavailable_error
 
-TRIGGERS = ("schedule", "api", "webhook", "replay")
-STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
-TERMINAL = frozenset({"succeeded", "partial", "failed", "cancelled"})
+__all__ = ["TERMINAL", "RunRequest", "start_run"]
+_log = logging.getLogger("ezy.runs")
 # Triggers whose run stays `queued` when Redis is down: no client retries them (see `start_run`).
-KEPT_WHEN_UNQUEUED = frozenset({"schedule", "webhook"})
+KEPT_WHEN_UNQUEUED = frozenset({SyncTrigger.SCHEDULE, SyncTrigger.WEBHOOK})
 
 
 @dataclass(frozen=True)
 class RunRequest:
     """What a new run is asked to do beyond reading its instance's source."""
 
-    trigger: str
+    trigger: SyncTrigger | str  # a SyncTrigger or its value
     correlation_id: uuid.UUID | None = None
     details: Mapping[str, Any] | None = None
 
@@ -55,18 +57,20 @@ async def start_run(
         tenant_id=tenant_id,
         instance_id=instance_id,
         correlation_id=correlation_id,
-        trigger=request.trigger,
-        status="queued",
+        trigger=SyncTrigger(request.trigger),
+        status=SyncStatus.QUEUED,
         request=dict(request.details or {}),
     )
-    try:
-        await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
-    except Exception as exc:
-        if request.trigger not in KEPT_WHEN_UNQUEUED:
-            await log.delete()  # a row left `queued` would be run later by the stale-run sweep
-        if is_unavailable(exc):
-            raise unavailable_error() from exc
-        raise
+    with run_context(correlation_id):
+        try:
+            await queue.enqueue_run(current().pool, str(log.id), str(correlation_id))
+        except Exception as exc:
+            if log.trigger not in KEPT_WHEN_UNQUEUED:
+                await log.delete()  # a row left `queued` would be run later by the stale-run sweep
+            if is_unavailable(exc):
+                raise unavailable_error() from exc
+            raise
+        _log.info("run %s queued (%s, instance %s)", log.id, log.trigger.value, instance_id)
     return log
 
 
@@ -83,8 +87,8 @@ def replay_scope(letter_id: object) -> str:
 
 
 def started_view(log: SyncLog) -> dict[str, Any]:
-    """The answer to a request that started a run (sync event or replay)."""
-    return {"correlationId": str(log.correlation_id), "status": log.status, "syncLogId": str(log.id)}
+    """The answer to a request that started a run (sync event or replay), as stored for a repeat."""
+    return wire(SyncStartedView.of(log))
 
 
 async def start_once(
@@ -101,24 +105,19 @@ async def start_once(
         return 202, started_view(started[0])
 
     _, answer = await once(ctx, scope, key, body, produce)
+    bind_correlation_id(answer["correlationId"])  # the request's later lines are the run's too
     return answer, started[0] if started else await get_log(ctx, answer["syncLogId"])
 
 
 @audited("syncEvent.create", run_started)
-async def trigger(ctx: TenantContext, body: Mapping[str, Any]) -> SyncLog:
+async def trigger(ctx: TenantContext, data: SyncEventInput) -> SyncLog:
     """`POST /sync-events`: an API-triggered run of an active instance of the caller's tenant."""
-    unknown = sorted(set(body) - {"instanceId"})
-    if unknown:
-        raise invalid(f"/{unknown[0]}", "unknown field")
-    if not isinstance(body.get("instanceId"), str):
-        raise invalid("/instanceId", "instanceId is required and must be a string (UUID)")
-    instance_id = parse_id(body["instanceId"])
-    instance = await scoped(Instance, ctx).get_or_none(id=instance_id) if instance_id else None
+    instance = await scoped(Instance, ctx).get_or_none(id=data.instance_id)
     if instance is None:
         raise invalid("/instanceId", "no such instance in this tenant")
     if instance.status != "active":
         raise Conflict("the instance is inactive: activate it before triggering runs")
-    return await start_run(ctx.tenant_id, instance.id, RunRequest("api"))
+    return await start_run(ctx.tenant_id, instance.id, RunRequest(SyncTrigger.API))
 
 
 async def get_event(ctx: TenantContext, correlation_id: object) -> SyncLog:
@@ -133,17 +132,8 @@ async def get_log(ctx: TenantContext, log_id: object) -> SyncLog:
     return await get_scoped(SyncLog, ctx, log_id, label="sync log")
 
 
-LOG_FILTERS: FilterSpec = {
-    "instanceId": ("instance_id", uuid_value),
-    "status": ("status", one_of(*STATUSES)),
-    "trigger": ("trigger", one_of(*TRIGGERS)),
-    "from": ("created_at__gte", timestamp_value),
-    "to": ("created_at__lt", timestamp_value),
-}
-
-
-async def list_logs(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[SyncLog]:
-    where = parse_filters(filters, LOG_FILTERS)
+async def list_logs(ctx: TenantContext, page: PageRequest, filters: SyncLogFilter) -> Page[SyncLog]:
+    where = filters.where()
     if not where:  # the whole list: its total and deep pages come from the per-hour counts
         return await pages.all_logs(ctx, page)
     return await paginate(scoped(SyncLog, ctx).filter(**where), page)
