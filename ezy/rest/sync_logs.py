@@ -5,23 +5,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ezy.contract import parse_query
+from ezy.contract import parse_query, wire_row
 from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.runs import service
 from ezy.runs.contracts import EntityErrorView, SyncLogFilter, SyncLogView
 from ezy.runs.models import EntityError, SyncLog
-from ezy.wireplan import wire_compiled
 
 COMPONENTS: dict[str, type[BaseModel]] = {"SyncLog": SyncLogView, "EntityError": EntityErrorView}
 
 
 # Pages of logs are the hot read: answered from the rows by the views' compiled plans.
 def _log(row: SyncLog) -> dict[str, object]:
-    return wire_compiled(SyncLogView, row)
+    return wire_row(SyncLogView, row)
 
 
 def _error(row: EntityError) -> dict[str, object]:
-    return wire_compiled(EntityErrorView, row)
+    return wire_row(EntityErrorView, row)
 
 
 async def list_logs(request: Request) -> Response:
