@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from ezy.context import TenantContext
 from ezy.pagination import DEFAULT_PAGE_SIZE
+from ezy.pipeline.records import Stage
 from ezy.runs import service
 from ezy.runs.models import EntityError as EntityErrorRow
 from ezy.runs.models import SyncLog as SyncLogRow
@@ -55,13 +56,9 @@ class SyncTrigger(enum.Enum):
     REPLAY = "replay"
 
 
-@strawberry.enum(description="The pipeline's stages, in order.")
-class PipelineStage(enum.Enum):
-    EXTRACT = "extract"
-    NORMALIZE = "normalize"
-    TRANSFORM = "transform"
-    VALIDATE = "validate"
-    LOAD = "load"
+# The contracts' `Stage` (DLQ, entity errors) is GraphQL's PipelineStage.
+PipelineStage = Stage
+strawberry.enum(Stage, name="PipelineStage", description="The pipeline's stages, in order.")
 
 
 @strawberry.type(description="Records of a run: `total = success + failed + skipped`.")

@@ -19,7 +19,6 @@ ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}
 RUN_STATUS = ["queued", "running", "succeeded", "partial", "failed", "cancelled"]
 TRIGGERS = ["schedule", "api", "webhook", "replay"]
 STAGES = ["extract", "normalize", "transform", "validate", "load"]
-DLQ_STATUS = ["pending", "replaying", "resolved", "discarded"]
 DELIVERY_STATUS = ["accepted", "processed", "duplicate", "skipped", "failed"]
 
 
@@ -203,63 +202,6 @@ def runs() -> dict[str, Schema]:
     }
 
 
-def dead_letters() -> dict[str, Schema]:
-    filter_ = obj(
-        {"instanceId": UUID, "stage": {"type": "string", "enum": STAGES}, "code": {"type": "string"}}
-        | {"from": TIME, "to": TIME},
-        description="Every pending message that matches all the given fields.",
-    )
-    return {
-        "DeadLetter": obj(
-            {
-                "id": UUID,
-                "instanceId": UUID,
-                "syncLogId": UUID,
-                "status": {"type": "string", "enum": DLQ_STATUS},
-                "stage": {"type": "string", "enum": STAGES},
-                "entityKey": nullable({"type": "string"}),
-                "error": {
-                    "type": "object",
-                    "description": "What failed: `{stage, code, message}` of the last attempt.",
-                    "properties": {"stage": {"type": "string"}, "code": {"type": "string"}}
-                    | {"message": {"type": "string"}},
-                },
-                "payload": {
-                    "description": "The source record, as it entered normalize (any JSON); what a "
-                    "replay runs. Null on a legacy message (stored mapped only): replay it edited."
-                },
-                "mappedPayload": {
-                    "description": "The mapped record, for validate and load failures; null otherwise. "
-                    "For display: a replay maps the source record again."
-                },
-                "attempts": {"type": "integer", "minimum": 1},
-                "history": array_of(ANY_OBJECT, description="One entry per attempt, oldest first."),
-                "resolvedBySyncLogId": nullable(UUID),
-                "createdAt": TIME,
-                "updatedAt": TIME,
-            },
-            required=["id", "instanceId", "status", "stage", "attempts", "createdAt"],
-        ),
-        "DeadLetterReplay": obj(
-            {
-                "payload": {
-                    "description": "An edited source record, replayed from normalize instead of the "
-                    "stored one."
-                }
-            }
-        ),
-        "DeadLetterBulk": {
-            "description": "Either explicit ids or a filter.",
-            "oneOf": [
-                obj({"ids": array_of(UUID, minItems=1, maxItems=1000)}, required=["ids"]),
-                obj({"filter": filter_}, required=["filter"]),
-            ],
-        },
-        "ReplayAccepted": obj({"correlationId": UUID}, required=["correlationId"]),
-        "BulkAccepted": obj({"count": {"type": "integer", "minimum": 0}}, required=["count"]),
-    }
-
-
 def webhooks() -> dict[str, Schema]:
     fields: dict[str, Schema] = {
         "instanceId": UUID,
@@ -304,6 +246,6 @@ def webhooks() -> dict[str, Schema]:
 
 def all_schemas() -> dict[str, Schema]:
     out: dict[str, Schema] = {}
-    for part in (common, api_keys, instances, schedules, runs, dead_letters, webhooks):
+    for part in (common, api_keys, instances, schedules, runs, webhooks):
         out.update(part())
     return out
