@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ezy.rest.openapi_build import Schema, array_of, nullable, ref
+from ezy.rest.openapi_build import Schema, nullable, ref
 
 UUID: Schema = {"type": "string", "format": "uuid"}
 TIME: Schema = {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."}
@@ -19,7 +19,6 @@ ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}
 RUN_STATUS = ["queued", "running", "succeeded", "partial", "failed", "cancelled"]
 TRIGGERS = ["schedule", "api", "webhook", "replay"]
 STAGES = ["extract", "normalize", "transform", "validate", "load"]
-DELIVERY_STATUS = ["accepted", "processed", "duplicate", "skipped", "failed"]
 
 
 def obj(properties: dict[str, Schema], *, required: list[str] | None = None, **extra: Any) -> Schema:
@@ -202,50 +201,8 @@ def runs() -> dict[str, Schema]:
     }
 
 
-def webhooks() -> dict[str, Schema]:
-    fields: dict[str, Schema] = {
-        "instanceId": UUID,
-        "provider": {"type": "string", "enum": ["shopify", "generic"]},
-        "topics": array_of({"type": "string"}, description="Shopify topics routed to the instance."),
-        "enabled": {"type": "boolean", "default": True},
-    }
-    secret = {
-        "type": "string",
-        "writeOnly": True,
-        "description": "Shopify: the app's client secret. Generic: `whsec_` + base64; generated when absent.",
-    }
-    url = {"type": "string", "description": "Where the provider sends deliveries: `/api/v1/webhooks/{id}`."}
-    endpoint_input = obj({**fields, "secret": secret}, required=["instanceId", "provider"])
-    endpoint = config_resource(
-        "Receives deliveries for an instance.", {**fields, "url": url}, ["instanceId", "provider", "url"]
-    )
-    return {
-        "WebhookEndpoint": endpoint,
-        "WebhookEndpointWithSecret": extend(
-            endpoint, {"secret": {"type": "string", "description": "Generated or given; shown this once."}}
-        ),
-        "WebhookEndpointInput": endpoint_input,
-        "WebhookEndpointPatch": patch_of(endpoint_input, "JSON Merge Patch of a webhook endpoint."),
-        "WebhookDelivery": obj(
-            {
-                "id": UUID,
-                "receivedAt": TIME,
-                "topic": nullable({"type": "string"}),
-                "externalId": nullable({"type": "string"}),
-                "status": {"type": "string", "enum": DELIVERY_STATUS},
-                "syncLogId": nullable(UUID),
-                "processedAt": nullable(TIME),
-                "error": nullable({"type": "string"}),
-                "resolvedBySyncLogId": nullable(UUID),
-            },
-            required=["id", "receivedAt", "status"],
-        ),
-        "WebhookAccepted": obj({"messageId": UUID}, required=["messageId"]),
-    }
-
-
 def all_schemas() -> dict[str, Schema]:
     out: dict[str, Schema] = {}
-    for part in (common, api_keys, instances, schedules, runs, webhooks):
+    for part in (common, api_keys, instances, schedules, runs):
         out.update(part())
     return out
