@@ -62,8 +62,8 @@ def key_issued(args: Arguments, issued: Any) -> tuple[object, dict[str, Any]]:
     """A created or rotated key: its name and new public prefix; the secret stays out."""
     key = getattr(issued, "key", issued)
     details: dict[str, Any] = {"name": key.name, "prefix": f"ezy_{key.prefix}"}
-    if "grace_period_seconds" in args:
-        details["gracePeriodSeconds"] = args["grace_period_seconds"]
+    if "rotation" in args:
+        details["gracePeriodSeconds"] = args["rotation"].grace_period_seconds or 0
     return key.id, details
 
 

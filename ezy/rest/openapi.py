@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ezy.rest import (
+    api_keys,
     connection_profiles,
     dlq,
     docs,
@@ -46,7 +47,12 @@ GROUPS = (
     openapi_runs.operations,
 )
 # The REST modules whose components come from their contracts.
-MODELLED = (connection_profiles.COMPONENTS, dlq.COMPONENTS, webhook_endpoints.COMPONENTS)
+MODELLED = (
+    connection_profiles.COMPONENTS,
+    dlq.COMPONENTS,
+    webhook_endpoints.COMPONENTS,
+    api_keys.COMPONENTS,
+)
 
 DESCRIPTION = """\
 Multi-tenant integration platform: connection profiles, JSON mappings, instances, runs, sync logs and a

@@ -70,37 +70,6 @@ def common() -> dict[str, Schema]:
     }
 
 
-def api_keys() -> dict[str, Schema]:
-    key = obj(
-        {
-            "id": UUID,
-            "name": NAME,
-            "prefix": {"type": "string", "description": "The start of the key; the secret is never listed."},
-            "createdAt": TIME,
-            "expiresAt": nullable(TIME),
-            "lastUsedAt": nullable(TIME),
-            "revokedAt": nullable(TIME),
-        },
-        required=["id", "name", "prefix", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"],
-    )
-    secret = {"type": "string", "description": "The secret, shown this once: use it as `ApiKey <key>`."}
-    return {
-        "ApiKey": key,
-        "ApiKeyWithSecret": extend(key, {"key": secret}, required=("key",)),
-        "ApiKeyInput": obj({"name": NAME, "expiresAt": TIME}, required=["name"]),
-        "ApiKeyRotation": obj(
-            {
-                "gracePeriodSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "default": 0,
-                    "description": "How long the old secret keeps working.",
-                }
-            }
-        ),
-    }
-
-
 def instances() -> dict[str, Schema]:
     fields: dict[str, Schema] = {
         "name": NAME,
@@ -203,6 +172,6 @@ def runs() -> dict[str, Schema]:
 
 def all_schemas() -> dict[str, Schema]:
     out: dict[str, Schema] = {}
-    for part in (common, api_keys, instances, schedules, runs):
+    for part in (common, instances, schedules, runs):
         out.update(part())
     return out
