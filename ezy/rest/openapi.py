@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ezy.rest import (
     api_keys,
+    audit_log,
     connection_profiles,
     dlq,
     docs,
@@ -52,6 +53,7 @@ MODELLED = (
     dlq.COMPONENTS,
     webhook_endpoints.COMPONENTS,
     api_keys.COMPONENTS,
+    audit_log.COMPONENTS,
 )
 
 DESCRIPTION = """\
