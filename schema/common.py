@@ -6,7 +6,7 @@ import enum
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 from uuid import UUID
 
 import strawberry
@@ -84,6 +84,13 @@ def _wire_names(decorated: type[ModelT], model: type[BaseModel]) -> type[ModelT]
         if info is not None and info.alias and info.alias != to_camel_case(field.python_name):
             field.graphql_name = info.alias
     return decorated
+
+
+def as_view(model: type[ModelT], row: Any) -> ModelT:
+    """A row answered as the contract's GraphQL type: strawberry resolves the members as the row's
+    attributes (same names), so no model is built per row of a list. Rows were validated when written.
+    """
+    return cast(ModelT, row)
 
 
 def _doc(model: type[BaseModel]) -> str | None:
