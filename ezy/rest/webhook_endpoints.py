@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -8,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ezy.contract import parse_query, wire
+from ezy.contract import parse_query, wire_row
 from ezy.rest.crud import TypedResource, typed_routes
 from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.webhooks import service
@@ -24,18 +23,12 @@ from ezy.webhooks.contracts import (
 )
 
 
-@dataclass(frozen=True)
-class _Endpoints(TypedResource):
-    def answer(self, row: Any) -> dict[str, Any]:
-        return wire(service.view(row))  # `url` is not a column
-
-
 def _created(new: service.NewEndpoint) -> tuple[Any, dict[str, Any]]:
     # The create answer is the only one that ever carries the secret.
     return new.endpoint, {"secret": new.secret}
 
 
-resource = _Endpoints(
+resource = TypedResource(
     "/webhook-endpoints",
     "WebhookEndpoint",
     WebhookEndpointView,
@@ -62,7 +55,7 @@ async def list_deliveries(request: Request) -> Response:
     ctx, endpoint_id = tenant_of(request), request.path_params["id"]
     where = parse_query(WebhookDeliveryFilter, query_filters(request))
     page = await service.list_deliveries(ctx, endpoint_id, page_request(request), where)
-    return ok(page.as_dict(lambda row: wire(service.delivery_view(row))))
+    return ok(page.as_dict(lambda row: wire_row(WebhookDeliveryView, row)))
 
 
 routes = [

@@ -47,6 +47,11 @@ class WebhookEndpoint(VersionedConfig):
         table = "webhook_endpoints"
         indexes = (("tenant_id", "created_at"),)
 
+    @property
+    def url(self) -> str:
+        """The receiver's path, to give the provider (answered as the view's `url`)."""
+        return f"/api/v1/webhooks/{self.id}"
+
 
 class WebhookDelivery(TenantOwned):
     """Stored before the receiver answers: the payload survives a Redis or worker crash."""

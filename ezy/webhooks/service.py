@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
@@ -42,15 +42,12 @@ from ezy.versioning import check_version, delete_versioned, integrity_conflict, 
 from ezy.webhooks.cache import invalidate
 from ezy.webhooks.contracts import (
     WebhookDeliveryFilter,
-    WebhookDeliveryView,
     WebhookEndpointFilter,
     WebhookEndpointInput,
     WebhookEndpointPatch,
-    WebhookEndpointView,
 )
 from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookProvider
 
-E = TypeVar("E", bound=WebhookEndpointView)
 LABEL = "webhook endpoint"
 GENERIC_PREFIX = "whsec_"
 
@@ -211,15 +208,6 @@ async def list_deliveries(
     return await paginate(query, page, order="-received_at", columns=DELIVERY_LIST_COLUMNS)
 
 
-def view(row: WebhookEndpoint, model: type[E] = WebhookEndpointView, **extra: Any) -> E:  # type: ignore[assignment]
-    """The endpoint as answered; `model` is a subclass (the create answer's, GraphQL's)."""
-    members = {name: getattr(row, name) for name in _VIEW_COLUMNS}
-    return model.model_validate({**members, "url": f"/api/v1/webhooks/{row.id}", **extra})
-
-
-_VIEW_COLUMNS = ("id", "instance_id", "provider", "topics", "enabled", "version", "created_at", "updated_at")
-
-
 async def settle_replayed_deliveries(replay: SyncLog, origin_log_ids: Iterable[uuid.UUID]) -> int:
     """After `replay`: the deliveries of the webhook runs it replayed records of, whose every record
     is now loaded or resolved, become `processed` (see the module's docstring); returns how many."""
@@ -259,7 +247,3 @@ async def _settle_replayed_batch(replay: SyncLog, run: SyncLog) -> int:
         error__isnull=False,
         resolved_by_sync_log_id=None,
     ).update(status="processed", error=None, processed_at=utcnow(), resolved_by_sync_log_id=replay.id)
-
-
-def delivery_view(row: WebhookDelivery) -> WebhookDeliveryView:
-    return WebhookDeliveryView.model_validate(row, from_attributes=True)
