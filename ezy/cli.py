@@ -15,10 +15,12 @@ from typing import IO, Any
 from ezy import db
 from ezy.config import Settings
 from ezy.context import TenantContext
+from ezy.contract import parse, wire
 from ezy.errors import EzyError
 from ezy.pagination import PageRequest
 from ezy.scoping import parse_id
 from ezy.tenants import keys
+from ezy.tenants.contracts import ApiKeyInput, ApiKeyRotation
 
 
 async def _with_db(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -157,26 +159,33 @@ def cmd_tenants_create(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_keys_create(args: argparse.Namespace, settings: Settings) -> None:
-    issued = _run(settings, lambda: keys.create_key(_tenant(args.tenant), args.name))
-    print(json.dumps({**keys.key_view(issued.key), "key": issued.secret}))
+    # Parsed inside `_run`, so a bad name is reported like any other refusal.
+    issued = _run(
+        settings, lambda: keys.create_key(_tenant(args.tenant), parse(ApiKeyInput, {"name": args.name}))
+    )
+    print(json.dumps(wire(keys.issued_view(issued))))
 
 
 def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> None:
     page = _run(settings, lambda: keys.list_keys(_tenant(args.tenant), PageRequest(1, 200)))
     for key in page.items:
-        view = keys.key_view(key)
+        view = wire(keys.view(key))
         state = "revoked" if view["revokedAt"] else "active"
         print(f"{view['id']}  {view['prefix']}  {state:8}  {view['name']}")
 
 
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
-    issued = _run(settings, lambda: keys.rotate_key(_tenant(args.tenant), args.key_id, args.grace_period))
-    print(json.dumps({**keys.key_view(issued.key), "key": issued.secret}))
+    rotation = {"gracePeriodSeconds": args.grace_period}
+    issued = _run(
+        settings,
+        lambda: keys.rotate_key(_tenant(args.tenant), args.key_id, parse(ApiKeyRotation, rotation)),
+    )
+    print(json.dumps(wire(keys.issued_view(issued))))
 
 
 def cmd_keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
     key = _run(settings, lambda: keys.revoke_key(_tenant(args.tenant), args.key_id))
-    print(json.dumps(keys.key_view(key)))
+    print(json.dumps(wire(keys.view(key))))
 
 
 EXIT_BY_STATUS = {"succeeded": 0, "partial": 3}

@@ -22,12 +22,20 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from ezy.errors import FieldError, InvalidRequest, ValidationFailed
 from ezy.schemaerrors import pointer
-from ezy.timefmt import rfc3339
+from ezy.timefmt import parse_rfc3339, rfc3339
 from ezy.wireplan import wire_compiled
 
 M = TypeVar("M", bound=BaseModel)
@@ -121,6 +129,23 @@ Name = Annotated[
     AfterValidator(_not_blank),
 ]
 JSONObject = dict[str, Any]
+# Any JSON value (a stored record may be an array or a scalar); GraphQL answers it as JSON.
+JSONValue = object
+
+
+def _timestamp(value: Any) -> Any:
+    # Pydantic alone would take Unix seconds and bare dates; the API takes RFC 3339 only.
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_rfc3339(value)
+        except ValueError:
+            pass
+    raise ValueError("must be an RFC 3339 timestamp")
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 
 
 def parse(model: type[M], data: Any, *, base: str = "") -> M:

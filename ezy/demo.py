@@ -17,6 +17,7 @@ from ezy.mappings.models import MappingConfiguration
 from ezy.schedules.cron import next_run
 from ezy.schedules.models import Schedule
 from ezy.secretbox import SecretBox, settings_key
+from ezy.tenants.contracts import ApiKeyInput
 from ezy.tenants.keys import create_key, create_tenant
 from ezy.tenants.models import Tenant
 from ezy.timefmt import utcnow
@@ -83,7 +84,9 @@ async def ensure_demo(settings: Settings, stand_in_url: str) -> Demo:
     if tenant is None:
         tenant, issued = await create_tenant(DEMO_TENANT)
     else:
-        issued = await create_key(TenantContext(tenant.id), f"demo {utcnow():%Y-%m-%d %H:%M}")
+        issued = await create_key(
+            TenantContext(tenant.id), ApiKeyInput(name=f"demo {utcnow():%Y-%m-%d %H:%M}")
+        )
     sink = await ConnectionProfile.get_or_none(tenant_id=tenant.id, name="counting sink")
     if sink is None:
         sink = await ConnectionProfile.create(

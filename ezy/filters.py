@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ezy.errors import InvalidRequest, invalid
+from ezy.errors import InvalidRequest
 from ezy.timefmt import parse_rfc3339
 
 # query parameter -> (ORM filter keyword, converter raising ValueError for a bad value)
@@ -36,23 +36,6 @@ def parse_filters(filters: Mapping[str, str], spec: FilterSpec) -> dict[str, Any
             out[field] = convert(_storable(raw))
         except ValueError as exc:
             raise InvalidRequest(f"query parameter {name}: {exc}") from None
-    return out
-
-
-def parse_body_filters(filters: Mapping[str, Any], spec: FilterSpec, *, pointer: str) -> dict[str, Any]:
-    """The same filters given in a JSON body (bulk actions): a bad one is a 422 at its pointer."""
-    out: dict[str, Any] = {}
-    for name, raw in filters.items():
-        where = f"{pointer}/{name}"
-        if name not in spec:
-            raise invalid(where, f"unknown filter (filters here: {', '.join(sorted(spec))})")
-        if not isinstance(raw, str):
-            raise invalid(where, "must be a string")
-        field, convert = spec[name]
-        try:
-            out[field] = convert(_storable(raw))
-        except ValueError as exc:
-            raise invalid(where, str(exc)) from None
     return out
 
 

@@ -11,7 +11,7 @@ Unlike `ezy.contract.wire_row`, which answers a nested member as the row holds i
 is read from a stored JSON object here (a sync log's `stages`), its missing members filled in with
 the view's defaults, as `view_of` would.
 
-Understood member types: str/int/bool/dict (as stored), float, datetime (RFC 3339), UUID (text),
+Understood member types: str/int/bool/dict and any JSON value (`object`, as stored), float, datetime (RFC 3339), UUID (text),
 StrEnum (its value), a nested View (read from an object or a stored dict, defaults filled in),
 lists of these, and their `| None`. Anything else raises TypeError when the plan is compiled.
 """
@@ -94,6 +94,8 @@ def _converter(annotation: Any, where: str) -> Convert:
         return _converter(kept[0], where)
     if typing.get_origin(annotation) is typing.Annotated:
         return _converter(args[0], where)
+    if annotation is object or annotation is Any:
+        return None  # any JSON value, answered as stored
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return _enum_value

@@ -38,6 +38,7 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DATETIME,
     UUID: DEFAULT_SCALAR_REGISTRY[strawberry.ID],
     dict: DEFAULT_SCALAR_REGISTRY[JSON],
+    object: DEFAULT_SCALAR_REGISTRY[JSON],  # `JSONValue`: any JSON
 }
 
 VersionArg = Annotated[
@@ -60,7 +61,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 def contract_type(model: type[ModelT], name: str) -> type[ModelT]:
     """A contract view as a GraphQL type: same fields, its docstring as the description."""
-    return strawberry.pydantic.type(model, name=name, description=_doc(model))
+    return _wire_names(strawberry.pydantic.type(model, name=name, description=_doc(model)), model)
 
 
 def contract_input(model: type[ModelT], name: str) -> type[ModelT]:
@@ -69,10 +70,19 @@ def contract_input(model: type[ModelT], name: str) -> type[ModelT]:
     A member whose default is null has no GraphQL default: an omitted member stays unset (a merge
     patch leaves it alone) while an explicit null is sent as null (a merge patch removes it).
     """
-    decorated = strawberry.pydantic.input(model, name=name, description=_doc(model))
+    decorated = _wire_names(strawberry.pydantic.input(model, name=name, description=_doc(model)), model)
     for field in get_object_definition(decorated, strict=True).fields:
         if field.default is None:
             field.default = field.default_value = strawberry.UNSET
+    return decorated
+
+
+def _wire_names(decorated: type[ModelT], model: type[BaseModel]) -> type[ModelT]:
+    """A member with an explicit alias (`from_` -> `from`) is named as REST names it."""
+    for field in get_object_definition(decorated, strict=True).fields:
+        info = model.model_fields.get(field.python_name)
+        if info is not None and info.alias and info.alias != to_camel_case(field.python_name):
+            field.graphql_name = info.alias
     return decorated
 
 

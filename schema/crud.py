@@ -97,7 +97,7 @@ def crud_queries(res: Crud, plural: str) -> type:
         return as_view(res.view, row) if row else None
 
     page_args = {"page": (PageArg, 1), "page_size": (PageSizeArg, DEFAULT_PAGE_SIZE)}
-    known = ", ".join(f"`{n}`" for n in res.filter.model_fields) or "nothing"
+    known = ", ".join(f"`{i.alias or n}`" for n, i in res.filter.model_fields.items()) or "nothing"
     namespace = {
         plural: strawberry.field(
             resolver=_resolver(plural, list_, page_args | filters, Page[res.view]),  # type: ignore[name-defined]

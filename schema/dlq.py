@@ -2,118 +2,58 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from ezy.contract import parse, parse_query
 from ezy.dlq import service
+from ezy.dlq.contracts import (
+    MAX_IDS,
+    BulkActionInput,
+    BulkAnswer,
+    DeadLetterError,
+    DeadLetterFilter,
+    DeadLetterListFilter,
+    DeadLetterView,
+    ReplayInput,
+)
 from ezy.dlq.models import DeadLetter as DeadLetterRow
+from ezy.dlq.models import DeadLetterStatus
 from ezy.pagination import DEFAULT_PAGE_SIZE
 from ezy.runs import service as runs_service
-from schema.common import Page, PageArg, PageSizeArg, filters, or_none, page_request, to_body
+from schema.common import Page, PageArg, PageSizeArg, contract_input, contract_type, or_none, page_request
 from schema.context import Info
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.instances import Instance
-from schema.runs import (
-    FromArg,
-    IdempotencyKeyArg,
-    PipelineStage,
-    SyncStartedPayload,
-    ToArg,
-    start_once,
-    time_filters,
-)
+from schema.runs import FromArg, IdempotencyKeyArg, PipelineStage, SyncStartedPayload, ToArg, start_once
+
+strawberry.enum(DeadLetterStatus, description="Only `PENDING` messages can be replayed or discarded.")
+contract_type(DeadLetterError, "DeadLetterError")
+contract_input(DeadLetterFilter, "DeadLetterFilter")
+contract_type(BulkAnswer, "BulkDeadLetterPayload")
 
 
-@strawberry.enum(description="Only `PENDING` messages can be replayed or discarded.")
-class DeadLetterStatus(enum.Enum):
-    PENDING = "pending"
-    REPLAYING = "replaying"
-    RESOLVED = "resolved"
-    DISCARDED = "discarded"
+class DeadLetter(DeadLetterView):
+    """A record that failed a stage: its source record and, past transform, the mapped one."""
 
-
-@strawberry.type(description="Why the record failed.")
-class DeadLetterError:
-    code: str
-    message: str
-
-
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
-@strawberry.type(
-    description="A record that failed a stage: its source record and, past transform, the mapped one."
-)
-class DeadLetter:
-    row: strawberry.Private[DeadLetterRow]
-    id: strawberry.ID
-    instance_id: strawberry.ID
-    sync_log_id: strawberry.ID
-    status: DeadLetterStatus
-    stage: PipelineStage
-    entity_key: str | None
-    error: DeadLetterError
-    attempts: int
-    resolved_by_sync_log_id: strawberry.ID | None
-    payload: JSON | None = strawberry.field(
-        description="The source record, as it entered normalize: what a replay runs. Null on a legacy "
-        "message (stored mapped only). Up to 1 MB: on long lists, select it from `deadLetter(id)`."
-    )
-    mapped_payload: JSON | None = strawberry.field(
-        description="The mapped record, for validate and load failures (display only); else null."
-    )
-    history: list[JSON] = strawberry.field(description="Replays, edits and discards, oldest first.")
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: DeadLetterRow) -> DeadLetter:
-        return cls(
-            row=row,
-            id=_id(row.id),
-            instance_id=_id(row.instance_id),
-            sync_log_id=_id(row.sync_log_id),
-            status=DeadLetterStatus(row.status),
-            stage=PipelineStage(row.stage),
-            entity_key=row.entity_key,
-            error=DeadLetterError(code=row.code, message=row.message),
-            attempts=row.attempts,
-            resolved_by_sync_log_id=_id(row.resolved_by_sync_log_id) if row.resolved_by_sync_log_id else None,
-            payload=JSON(row.payload),
-            mapped_payload=JSON(row.mapped_payload),
-            history=[JSON(entry) for entry in service.history(row)],
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
-    @strawberry.field(description="The instance; null once it has been deleted.")
+    @strawberry.pydantic.field(description="The instance; null once it has been deleted.")
     async def instance(self, info: Info) -> Instance | None:
-        row = await info.context.loaders.instance.load(self.row.instance_id)
+        row = await info.context.loaders.instance.load(self.instance_id)
         return Instance.from_row(row) if row else None
 
 
-@strawberry.input(description="Selects pending messages for a bulk action; omitted fields do not filter.")
-class DeadLetterFilter:
-    instance_id: strawberry.ID | None = strawberry.UNSET
-    stage: PipelineStage | None = strawberry.UNSET
-    code: str | None = strawberry.UNSET
-    from_: datetime | None = strawberry.field(name="from", default=strawberry.UNSET)
-    to: datetime | None = strawberry.UNSET
+contract_type(DeadLetter, "DeadLetter")
+
+
+def letter_of(row: DeadLetterRow) -> DeadLetter:
+    return service.view(row, DeadLetter)
 
 
 @strawberry.type
 class DeadLetterPayload:
     dead_letter: DeadLetter
-
-
-@strawberry.type(description="How many messages the bulk action took (REST's 202 `{count}`).")
-class BulkDeadLetterPayload:
-    count: int
 
 
 ReplayResult = Annotated[
@@ -123,22 +63,22 @@ ReplayResult = Annotated[
 DiscardResult = Annotated[
     DeadLetterPayload | NotFoundError | ConflictError, strawberry.union("DiscardDeadLetterResult")
 ]
-BulkResult = Annotated[BulkDeadLetterPayload | ValidationError, strawberry.union("BulkDeadLetterResult")]
+BulkResult = Annotated[BulkAnswer | ValidationError, strawberry.union("BulkDeadLetterResult")]
 IdsArg = Annotated[
     list[strawberry.ID] | None,
-    strawberry.argument(description=f"Up to {service.MAX_IDS} message ids; give either ids or filter."),
+    strawberry.argument(description=f"Up to {MAX_IDS} message ids; give either ids or filter."),
 ]
 FilterArg = Annotated[DeadLetterFilter | None, strawberry.argument(description="Give either ids or filter.")]
 
 
-def _selection(ids: list[strawberry.ID] | None, filter: DeadLetterFilter | None) -> dict[str, Any]:
-    """REST's bulk body: `{ids}` or `{filter}`; the service rejects neither and both."""
+def _selection(ids: list[strawberry.ID] | None, filter: DeadLetterFilter | None) -> BulkActionInput:
+    """REST's bulk body, `{ids}` or `{filter}`, validated as REST validates it."""
     body: dict[str, Any] = {}
     if ids is not None:
-        body["ids"] = [str(i) for i in ids]
+        body["ids"] = list(ids)
     if filter is not None:
-        body["filter"] = to_body(filter)
-    return body
+        body["filter"] = filter
+    return parse(BulkActionInput, body)
 
 
 @strawberry.type
@@ -156,17 +96,16 @@ class DeadLetterQueries:
         from_: FromArg = None,
         to: ToArg = None,
     ) -> Page[DeadLetter]:
-        where = {
-            **filters(instance_id=instance_id, status=status, stage=stage, code=code),
-            **time_filters(from_, to),
-        }
+        given: dict[str, Any] = {"instanceId": instance_id, "status": status, "stage": stage, "code": code}
+        given |= {"from": from_, "to": to}
+        where = parse_query(DeadLetterListFilter, {k: v for k, v in given.items() if v is not None})
         rows = await service.list_page(info.context.ctx, page_request(page, page_size), where)
-        return Page.of(rows, DeadLetter.from_row)
+        return Page.of(rows, letter_of)
 
     @strawberry.field(description="One message; null when your tenant has none with this id.")
     async def dead_letter(self, info: Info, id: strawberry.ID) -> DeadLetter | None:
         row = await or_none(service.get(info.context.ctx, id))
-        return DeadLetter.from_row(row) if row else None
+        return letter_of(row) if row else None
 
 
 @strawberry.type
@@ -185,19 +124,18 @@ class DeadLetterMutations:
     ) -> ReplayResult:
         ctx = info.context.ctx
         body = {} if payload is strawberry.UNSET else {"payload": payload}
+        replay = parse(ReplayInput, body)
         return await start_once(
             ctx,
             runs_service.replay_scope(id),
             idempotency_key,
             body,
-            lambda: service.replay_one(ctx, id, body),
+            lambda: service.replay_one(ctx, id, replay),
         )
 
     @strawberry.mutation(description="Discards a pending message; otherwise a ConflictError.")
     async def discard_dead_letter(self, info: Info, id: strawberry.ID) -> DiscardResult:
-        return DeadLetterPayload(
-            dead_letter=DeadLetter.from_row(await service.discard_one(info.context.ctx, id))
-        )
+        return DeadLetterPayload(dead_letter=letter_of(await service.discard_one(info.context.ctx, id)))
 
     @strawberry.mutation(
         description="Replays the selected pending messages in the background, one run per active instance."
@@ -205,14 +143,10 @@ class DeadLetterMutations:
     async def replay_dead_letters(
         self, info: Info, ids: IdsArg = None, filter: FilterArg = None
     ) -> BulkResult:
-        return BulkDeadLetterPayload(
-            count=await service.replay_many(info.context.ctx, _selection(ids, filter))
-        )
+        return BulkAnswer(count=await service.replay_many(info.context.ctx, _selection(ids, filter)))
 
     @strawberry.mutation(description="Discards the selected pending messages.")
     async def discard_dead_letters(
         self, info: Info, ids: IdsArg = None, filter: FilterArg = None
     ) -> BulkResult:
-        return BulkDeadLetterPayload(
-            count=await service.discard_many(info.context.ctx, _selection(ids, filter))
-        )
+        return BulkAnswer(count=await service.discard_many(info.context.ctx, _selection(ids, filter)))

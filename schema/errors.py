@@ -106,11 +106,20 @@ class InputValidationHandler(strawberry.ExceptionHandler[InputValidationError, V
     """A contract input (`strawberry.pydantic.input`) that failed validation: REST's pointers and words."""
 
     def handle(self, exception: InputValidationError, *, field: Any, info: Any) -> ValidationError:
-        found = [error_at(e.type, tuple(e.location[1:]), e.message) for e in exception.errors]
+        found = [error_at(e.type, _body_location(e.location), e.message) for e in exception.errors]
         failed = errors.ValidationFailed(summary(found), errors=list(dict.fromkeys(found)))
         error = to_error_type(failed)
         assert isinstance(error, ValidationError)
         return error
+
+
+# Arguments that stand for REST's whole body; any other (a bulk action's `filter`) is a member of it.
+BODY_ARGUMENTS = frozenset({"input", "patch"})
+
+
+def _body_location(location: Any) -> tuple[Any, ...]:
+    parts = tuple(location)
+    return parts[1:] if parts and parts[0] in BODY_ARGUMENTS else parts
 
 
 EXCEPTION_HANDLERS = (

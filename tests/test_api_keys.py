@@ -165,3 +165,12 @@ async def test_paging_parameters_are_checked(client: httpx.AsyncClient, tenant: 
         assert response.status_code == 400, query
     past_end = await client.get("/api/v1/api-keys?page=5&pageSize=1", headers=tenant.headers)
     assert past_end.json()["items"] == [] and past_end.json()["total"] == 1
+
+
+async def test_a_bad_create_body_lists_every_invalid_field_at_once(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"name": " ", "expiresAt": "tomorrow", "scope": "all"}
+    response = await client.post("/api/v1/api-keys", json=body, headers=tenant.headers)
+    assert response.status_code == 422
+    assert sorted(e["pointer"] for e in response.json()["errors"]) == ["/expiresAt", "/name", "/scope"]

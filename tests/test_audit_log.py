@@ -255,6 +255,8 @@ async def test_another_tenant_never_sees_the_entries(
     [
         pytest.param({"actor": "x"}, id="unknown-filter"),
         pytest.param({"from": "yesterday"}, id="bad-from"),
+        pytest.param({"from": "1700000000"}, id="unix-seconds-are-not-rfc3339"),
+        pytest.param({"action": "x" * 201}, id="over-long-action"),
         pytest.param({"to": "2026-13-01T00:00:00Z"}, id="bad-to"),
         pytest.param({"resourceId": "not-a-uuid"}, id="bad-resource-id"),
         pytest.param({"pageSize": "0"}, id="bad-page-size"),

@@ -26,6 +26,7 @@ from graphql import (
 from ezy.dlq.models import DeadLetter
 from ezy.runs.models import EntityError, SyncLog
 from ezy.tenants import keys
+from ezy.tenants.contracts import ApiKeyInput
 from ezy.webhooks.models import WebhookDelivery
 from schema.root import schema
 from tests import resources as r
@@ -41,7 +42,7 @@ async def _seed(client: httpx.AsyncClient, tenant: TestTenant) -> dict[str, str]
     """N of everything a tenant can list; answers the ids that nested lists need."""
     ctx = keys.TenantContext(tenant.id)
     for i in range(N):
-        await keys.create_key(ctx, f"k{i}")
+        await keys.create_key(ctx, ApiKeyInput(name=f"k{i}"))
         instance = await r.make_instance(client, tenant)
         await r.post(client, tenant, "/schedules", {"instanceId": instance["id"], "cron": "@daily"})
         await r.post(

@@ -16,6 +16,7 @@ from ezy.config import Settings
 from ezy.ratelimit import RateLimiter
 from ezy.runtime import Runtime
 from ezy.tenants import keys
+from ezy.tenants.contracts import ApiKeyInput
 from tests import resources as r
 from tests.conftest import TestTenant
 
@@ -65,7 +66,7 @@ async def test_other_keys_and_tenants_keep_their_own_count(
     for _ in range(KEY_LIMIT + 1):
         await limited.get(API_KEYS, headers=tenant.headers)
     assert (await limited.get(API_KEYS, headers=other_tenant.headers)).status_code == 200
-    second = await keys.create_key(keys.TenantContext(tenant.id), "second")
+    second = await keys.create_key(keys.TenantContext(tenant.id), ApiKeyInput(name="second"))
     headers = {"Authorization": f"ApiKey {second.secret}"}
     assert (await limited.get(API_KEYS, headers=headers)).status_code == 200
 

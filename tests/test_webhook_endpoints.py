@@ -135,7 +135,27 @@ async def test_deliveries_of_another_tenants_endpoint_are_404(
     assert (await client.get(f"{URL}/{endpoint['id']}/deliveries", headers=tenant.headers)).status_code == 404
 
 
-@pytest.mark.parametrize("params", [{"page": "0"}, {"pageSize": "1000"}, {"page": "x"}])
+async def test_deliveries_filter_by_status(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    endpoint = await r.make_endpoint(client, tenant)
+    for status in ("accepted", "duplicate", "duplicate"):
+        await WebhookDelivery.create(tenant_id=tenant.id, endpoint_id=endpoint["id"], status=status)
+    path = f"{URL}/{endpoint['id']}/deliveries"
+    duplicates = (await client.get(path, params={"status": "duplicate"}, headers=tenant.headers)).json()
+    assert duplicates["total"] == 2 and {i["status"] for i in duplicates["items"]} == {"duplicate"}
+
+
+async def test_a_bad_endpoint_lists_every_invalid_field_at_once(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"instanceId": "nope", "provider": "stripe", "topics": ["ok", ""], "enabled": 1, "url": "/x"}
+    answer = await client.post(URL, json=body, headers=tenant.headers)
+    assert answer.status_code == 422
+    assert sorted(r.pointers(answer)) == ["/enabled", "/instanceId", "/provider", "/topics/1", "/url"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": "0"}, {"pageSize": "1000"}, {"page": "x"}, {"status": "lost"}, {"color": "red"}]
+)
 async def test_deliveries_bad_paging_is_400(
     client: httpx.AsyncClient, tenant: TestTenant, params: dict[str, str]
 ) -> None:

@@ -62,13 +62,14 @@ def key_issued(args: Arguments, issued: Any) -> tuple[object, dict[str, Any]]:
     """A created or rotated key: its name and new public prefix; the secret stays out."""
     key = getattr(issued, "key", issued)
     details: dict[str, Any] = {"name": key.name, "prefix": f"ezy_{key.prefix}"}
-    if "grace_period_seconds" in args:
-        details["gracePeriodSeconds"] = args["grace_period_seconds"]
+    if "rotation" in args:
+        details["gracePeriodSeconds"] = args["rotation"].grace_period_seconds or 0
     return key.id, details
 
 
 def letter_replayed(args: Arguments, run: Any) -> tuple[object, dict[str, Any]]:
-    return args["letter_id"], {"edited": "payload" in args["body"], "syncLogId": str(run.id)}
+    """Whether the replay sent an edited record (never the record itself)."""
+    return args["letter_id"], {"edited": "payload" in _member_names(args["replay"]), "syncLogId": str(run.id)}
 
 
 def letter_discarded(args: Arguments, letter: Any) -> tuple[object, dict[str, Any]]:
@@ -76,14 +77,15 @@ def letter_discarded(args: Arguments, letter: Any) -> tuple[object, dict[str, An
 
 
 def bulk(args: Arguments, count: int) -> tuple[object, dict[str, Any]]:
-    """The selection (ids, up to a hundred of them, or the filter) and how many messages it took."""
-    body = args["body"]
+    """The selection (ids, up to a hundred of them, or the filter: ids and stages, no record) and how
+    many messages it took."""
+    selection = args["selection"]
     details: dict[str, Any] = {"count": count}
-    if isinstance(body.get("ids"), list):
-        details["ids"] = [str(i) for i in body["ids"][:MAX_IDS_RECORDED]]
-        details["idCount"] = len(body["ids"])
+    if selection.ids is not None:
+        details["ids"] = [str(i) for i in selection.ids[:MAX_IDS_RECORDED]]
+        details["idCount"] = len(selection.ids)
     else:
-        details["filter"] = body.get("filter")
+        details["filter"] = selection.filter.model_dump(by_alias=True, exclude_unset=True, mode="json")
     return None, details
 
 

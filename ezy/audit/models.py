@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
+
+
+class AuditActorType(StrEnum):
+    """`apiKey`: a request with a key; `cli`: an `ezy` command; `system`: the app."""
+
+    API_KEY = "apiKey"
+    CLI = "cli"
+    SYSTEM = "system"
 
 
 class AuditEntry(TenantOwned):
@@ -11,7 +21,7 @@ class AuditEntry(TenantOwned):
     Append-only. `details` is small and never holds a secret value or a record payload.
     """
 
-    actor_type = fields.CharField(max_length=16)  # apiKey, cli or system
+    actor_type = fields.CharEnumField(AuditActorType, max_length=16)
     actor_key_id = fields.UUIDField(null=True)
     actor_key_prefix = fields.CharField(max_length=40, null=True)
     action = fields.CharField(max_length=64)

@@ -11,35 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ezy.audit.models import AuditEntry
+from ezy.audit.contracts import AuditActor, AuditEntryView, AuditFilter
+from ezy.audit.models import AuditActorType, AuditEntry
 from ezy.context import TenantContext
-from ezy.filters import FilterSpec, parse_filters, timestamp_value, uuid_value
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.scoping import scoped
-from ezy.timefmt import rfc3339
-
-
-def _resource_id(raw: str) -> str:
-    return str(uuid_value(raw))
-
-
-FILTERS: FilterSpec = {
-    "action": ("action", str),
-    "resourceType": ("resource_type", str),
-    "resourceId": ("resource_id", _resource_id),
-    "from": ("created_at__gte", timestamp_value),
-    "to": ("created_at__lt", timestamp_value),
-}
 
 
 def _actor_columns(ctx: TenantContext) -> dict[str, Any]:
     if ctx.api_key_id is not None:
         return {
-            "actor_type": "apiKey",
+            "actor_type": AuditActorType.API_KEY,
             "actor_key_id": ctx.api_key_id,
             "actor_key_prefix": ctx.api_key_prefix,
         }
-    return {"actor_type": ctx.origin}
+    return {"actor_type": AuditActorType(ctx.origin)}
 
 
 async def record(
@@ -60,26 +46,19 @@ async def record(
     )
 
 
-async def list_entries(ctx: TenantContext, filters: Mapping[str, str], page: PageRequest) -> Page[AuditEntry]:
-    """Newest first; `filters` as query parameters (action, resourceType, resourceId, from, to)."""
-    return await paginate(scoped(AuditEntry, ctx).filter(**parse_filters(filters, FILTERS)), page)
+async def list_entries(ctx: TenantContext, page: PageRequest, filters: AuditFilter) -> Page[AuditEntry]:
+    """Newest first."""
+    return await paginate(scoped(AuditEntry, ctx).filter(**filters.where()), page)
 
 
-def actor_view(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "type": entry.actor_type,
-        "apiKeyId": str(entry.actor_key_id) if entry.actor_key_id else None,
-        "prefix": entry.actor_key_prefix,
-    }
-
-
-def view(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": str(entry.id),
-        "at": rfc3339(entry.created_at),
-        "actor": actor_view(entry),
-        "action": entry.action,
-        "resourceType": entry.resource_type,
-        "resourceId": entry.resource_id,
-        "details": entry.details,
-    }
+def view(entry: AuditEntry) -> AuditEntryView:
+    actor = AuditActor(type=entry.actor_type, api_key_id=entry.actor_key_id, prefix=entry.actor_key_prefix)
+    return AuditEntryView(
+        id=entry.id,
+        at=entry.created_at,
+        actor=actor,
+        action=entry.action,
+        resource_type=entry.resource_type,
+        resource_id=entry.resource_id,
+        details=entry.details,
+    )

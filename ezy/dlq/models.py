@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
 
 # Failures at these stages come with the mapped record; a legacy row stored only that.
 MAPPED_STAGES = ("validate", "load")
+
+
+class DeadLetterStatus(StrEnum):
+    """Only `pending` messages can be replayed or discarded."""
+
+    PENDING = "pending"
+    REPLAYING = "replaying"
+    RESOLVED = "resolved"
+    DISCARDED = "discarded"
 
 
 class DeadLetter(TenantOwned):
@@ -24,7 +35,7 @@ class DeadLetter(TenantOwned):
     entity_key = fields.CharField(max_length=500, null=True)
     payload: object = fields.JSONField(null=True)
     mapped_payload: object = fields.JSONField(null=True)
-    status = fields.CharField(max_length=16, default="pending")
+    status = fields.CharEnumField(DeadLetterStatus, max_length=16, default=DeadLetterStatus.PENDING)
     attempts = fields.IntField(default=1)
     history: list = fields.JSONField(default=list)
     resolved_by_sync_log_id = fields.UUIDField(null=True)

@@ -6,58 +6,64 @@ same message twice at once processes it once, and a message that is not pending 
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from ezy.audit.hooks import audited, bulk, letter_discarded, letter_replayed
 from ezy.context import TenantContext
-from ezy.dlq.models import MAPPED_STAGES, DeadLetter
-from ezy.errors import Conflict, FieldError, ServiceUnavailable, ValidationFailed, invalid
-from ezy.filters import FilterSpec, one_of, parse_body_filters, parse_filters, timestamp_value, uuid_value
+from ezy.dlq.contracts import (
+    BulkActionInput,
+    DeadLetterError,
+    DeadLetterListFilter,
+    DeadLetterSummary,
+    DeadLetterView,
+    ReplayInput,
+)
+from ezy.dlq.models import MAPPED_STAGES, DeadLetter, DeadLetterStatus
+from ezy.errors import Conflict, ServiceUnavailable
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
-from ezy.pipeline.records import STAGES
 from ezy.runs.models import SyncLog
 from ezy.runs.service import RunRequest, start_run
-from ezy.scoping import get_scoped, parse_id, scoped
+from ezy.scoping import get_scoped, scoped
 from ezy.timefmt import rfc3339, utcnow
 
-STATUSES = ("pending", "replaying", "resolved", "discarded")
-STAGE_NAMES = tuple(str(s) for s in STAGES)
-MAX_PAYLOAD_BYTES = 1_000_000
-MAX_IDS = 1000
+V = TypeVar("V", bound=DeadLetterView)
+PENDING = DeadLetterStatus.PENDING
 LEGACY = (
     "the message was stored before dead letters kept their source record (it has only the mapped "
     "one): replay it with an edited payload in the source's shape, or discard it"
 )
 
 
-def view(letter: DeadLetter, *, full: bool = True) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": str(letter.id),
-        "instanceId": str(letter.instance_id),
-        "syncLogId": str(letter.sync_log_id),
+def _members(letter: DeadLetter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "instance_id": letter.instance_id,
+        "sync_log_id": letter.sync_log_id,
         "status": letter.status,
         "stage": letter.stage,
-        "entityKey": letter.entity_key,
-        "error": {"code": letter.code, "message": letter.message},
+        "entity_key": letter.entity_key,
+        "error": DeadLetterError(code=letter.code, message=letter.message),
         "attempts": letter.attempts,
-        "resolvedBySyncLogId": str(letter.resolved_by_sync_log_id)
-        if letter.resolved_by_sync_log_id
-        else None,
-        "createdAt": rfc3339(letter.created_at),
-        "updatedAt": rfc3339(letter.updated_at),
+        "resolved_by_sync_log_id": letter.resolved_by_sync_log_id,
+        "created_at": letter.created_at,
+        "updated_at": letter.updated_at,
     }
-    if full:
-        body["payload"] = letter.payload
-        body["mappedPayload"] = letter.mapped_payload
-        body["history"] = history(letter)
-    return body
+
+
+def summary(letter: DeadLetter) -> DeadLetterSummary:
+    """A list item: without the records (up to 1 MB each) and the history."""
+    return DeadLetterSummary.model_validate(_members(letter))
+
+
+def view(letter: DeadLetter, model: type[V] = DeadLetterView) -> V:  # type: ignore[assignment]
+    """The whole message; `model` is a subclass of the view (GraphQL's adds the instance)."""
+    records = {"payload": letter.payload, "mapped_payload": letter.mapped_payload, "history": history(letter)}
+    return model.model_validate(_members(letter) | records)
 
 
 def history(letter: DeadLetter) -> list[Any]:
@@ -77,20 +83,8 @@ async def get(ctx: TenantContext, letter_id: object) -> DeadLetter:
     return await get_scoped(DeadLetter, ctx, letter_id, label="dead letter")
 
 
-FILTERS: FilterSpec = {
-    "instanceId": ("instance_id", uuid_value),
-    "status": ("status", one_of(*STATUSES)),
-    "stage": ("stage", one_of(*STAGE_NAMES)),
-    "code": ("code", str),
-    "from": ("created_at__gte", timestamp_value),
-    "to": ("created_at__lt", timestamp_value),
-}
-# Bulk actions take pending messages only, so a body filter has no status.
-BULK_FILTERS: FilterSpec = {name: rule for name, rule in FILTERS.items() if name != "status"}
-
-
-async def list_page(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[DeadLetter]:
-    return await paginate(scoped(DeadLetter, ctx).filter(**parse_filters(filters, FILTERS)), page)
+async def list_page(ctx: TenantContext, page: PageRequest, filters: DeadLetterListFilter) -> Page[DeadLetter]:
+    return await paginate(scoped(DeadLetter, ctx).filter(**filters.where()), page)
 
 
 async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> Instance:
@@ -103,29 +97,28 @@ async def _instance_for_replay(ctx: TenantContext, instance_id: uuid.UUID) -> In
 
 
 @audited("dlq.replay", letter_replayed)
-async def replay_one(ctx: TenantContext, letter_id: object, body: Mapping[str, Any]) -> SyncLog:
+async def replay_one(ctx: TenantContext, letter_id: object, replay: ReplayInput) -> SyncLog:
     """Replays one pending message from normalize, optionally with an edited source record."""
-    unknown = sorted(set(body) - {"payload"})
-    if unknown:
-        raise invalid(f"/{unknown[0]}", "unknown field")
     letter = await get(ctx, letter_id)
-    edited = "payload" in body
-    if edited:
-        _check_payload(body["payload"])
-    if letter.status != "pending":
+    edited = replay.edited
+    if letter.status != PENDING:
         raise Conflict(f"the message is {letter.status}; only pending messages can be replayed")
     if not edited and not letter.has_source:
         raise Conflict(LEGACY)
     await _instance_for_replay(ctx, letter.instance_id)
     run_id = uuid.uuid4()
-    values: dict[str, Any] = {"status": "replaying", "replay_sync_log_id": run_id, "updated_at": utcnow()}
+    values: dict[str, Any] = {
+        "status": DeadLetterStatus.REPLAYING,
+        "replay_sync_log_id": run_id,
+        "updated_at": utcnow(),
+    }
     if edited:
-        values["payload"] = body["payload"]
+        values["payload"] = replay.payload
         values["history"] = [
             *letter.history,
             {"at": utcnow().isoformat(), "outcome": "edited", "previousPayload": letter.payload},
         ]
-    claimed = await scoped(DeadLetter, ctx).filter(id=letter.id, status="pending").update(**values)
+    claimed = await scoped(DeadLetter, ctx).filter(id=letter.id, status=PENDING).update(**values)
     if not claimed:
         raise Conflict("the message is already being replayed")
     request = RunRequest("replay", details={"runId": str(run_id)})
@@ -142,45 +135,22 @@ async def _release(ctx: TenantContext, run_id: uuid.UUID) -> None:
     await claimed.update(status="pending", replay_sync_log_id=None, updated_at=utcnow())
 
 
-def _check_payload(payload: Any) -> None:
-    if not isinstance(payload, dict):
-        raise invalid("/payload", "payload must be a JSON object (a record)")
-    if len(json.dumps(payload)) > MAX_PAYLOAD_BYTES:
-        raise invalid("/payload", f"payload must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")
-
-
-def _bulk_selection(ctx: TenantContext, body: Mapping[str, Any]) -> QuerySet[DeadLetter]:
-    unknown = sorted(set(body) - {"ids", "filter"})
-    if unknown:
-        raise invalid(f"/{unknown[0]}", "unknown field")
-    if ("ids" in body) == ("filter" in body):
-        raise ValidationFailed(
-            "give either ids or filter", errors=[FieldError("", "give either ids or filter")]
-        )
-    if "ids" in body:
-        ids = body["ids"]
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
-            raise invalid("/ids", f"ids must be a list of 1 to {MAX_IDS} message ids")
-        parsed = [parse_id(i) for i in ids]
-        for index, value in enumerate(parsed):
-            if value is None:
-                raise invalid(f"/ids/{index}", "not a message id")
-        return scoped(DeadLetter, ctx).filter(id__in=parsed)
-    filters = body["filter"]
-    if not isinstance(filters, dict):
-        raise invalid("/filter", "filter must be an object")
-    return scoped(DeadLetter, ctx).filter(**parse_body_filters(filters, BULK_FILTERS, pointer="/filter"))
+def _bulk_selection(ctx: TenantContext, selection: BulkActionInput) -> QuerySet[DeadLetter]:
+    if selection.ids is not None:
+        return scoped(DeadLetter, ctx).filter(id__in=selection.ids)
+    assert selection.filter is not None  # the contract takes exactly one of the two
+    return scoped(DeadLetter, ctx).filter(**selection.filter.where())
 
 
 @audited("dlq.bulkReplay", bulk)
-async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
+async def replay_many(ctx: TenantContext, selection: BulkActionInput) -> int:
     """Claims every pending message selected, one replay run per instance, in the background.
 
     Legacy messages (no source record) are not taken: they need an edited payload, one by one.
     """
     has_source = Q(payload__isnull=False) | ~Q(stage__in=MAPPED_STAGES)  # as `DeadLetter.has_source`
-    selection = _bulk_selection(ctx, body).filter(has_source, status="pending")
-    instance_ids = await selection.distinct().values_list("instance_id", flat=True)
+    chosen = _bulk_selection(ctx, selection).filter(has_source, status=PENDING)
+    instance_ids = await chosen.distinct().values_list("instance_id", flat=True)
     count = 0
     for raw_id in instance_ids:
         instance_id = uuid.UUID(str(raw_id))
@@ -188,8 +158,8 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
         if instance is None or instance.status != "active":
             continue  # such messages stay pending; the count says how many were taken
         run_id = uuid.uuid4()
-        claimed = await selection.filter(instance_id=instance_id).update(
-            status="replaying", replay_sync_log_id=run_id, updated_at=utcnow()
+        claimed = await chosen.filter(instance_id=instance_id).update(
+            status=DeadLetterStatus.REPLAYING, replay_sync_log_id=run_id, updated_at=utcnow()
         )
         if claimed:
             count += claimed
@@ -206,13 +176,13 @@ async def replay_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
 @audited("dlq.discard", letter_discarded)
 async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
     letter = await get(ctx, letter_id)
-    if letter.status not in ("pending",):
+    if letter.status != PENDING:
         raise Conflict(f"the message is {letter.status}; only pending messages can be discarded")
     entry = {"at": utcnow().isoformat(), "outcome": "discarded"}
     moved = (
         await scoped(DeadLetter, ctx)
-        .filter(id=letter.id, status="pending")
-        .update(status="discarded", history=[*letter.history, entry], updated_at=utcnow())
+        .filter(id=letter.id, status=PENDING)
+        .update(status=DeadLetterStatus.DISCARDED, history=[*letter.history, entry], updated_at=utcnow())
     )
     if not moved:
         raise Conflict("the message changed state meanwhile")
@@ -220,9 +190,9 @@ async def discard_one(ctx: TenantContext, letter_id: object) -> DeadLetter:
 
 
 @audited("dlq.bulkDiscard", bulk)
-async def discard_many(ctx: TenantContext, body: Mapping[str, Any]) -> int:
+async def discard_many(ctx: TenantContext, selection: BulkActionInput) -> int:
     return (
-        await _bulk_selection(ctx, body)
-        .filter(status="pending")
-        .update(status="discarded", updated_at=utcnow())
+        await _bulk_selection(ctx, selection)
+        .filter(status=PENDING)
+        .update(status=DeadLetterStatus.DISCARDED, updated_at=utcnow())
     )

@@ -1,38 +1,37 @@
 from __future__ import annotations
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ezy.errors import invalid
+from ezy.contract import parse, wire
 from ezy.rest.http import json_object, no_content, ok, page_request, tenant_of
 from ezy.tenants import keys
-from ezy.timefmt import parse_rfc3339
-from ezy.validation import check_fields, optional_int, optional_str, required_str
+from ezy.tenants.contracts import ApiKeyInput, ApiKeyRotation, ApiKeyView, ApiKeyWithSecret
+
+COMPONENTS: dict[str, type[BaseModel]] = {
+    "ApiKey": ApiKeyView,
+    "ApiKeyWithSecret": ApiKeyWithSecret,
+    "ApiKeyInput": ApiKeyInput,
+    "ApiKeyRotation": ApiKeyRotation,
+}
 
 
 async def list_keys(request: Request) -> Response:
     page = await keys.list_keys(tenant_of(request), page_request(request))
-    return ok(page.as_dict(keys.key_view))
+    return ok(page.as_dict(lambda key: wire(keys.view(key))))
 
 
 async def create_key(request: Request) -> Response:
-    body = await json_object(request)
-    check_fields(body, {"name", "expiresAt"})
-    name = required_str(body, "name", max_length=200)
-    expires_raw = optional_str(body, "expiresAt", max_length=64)
-    try:
-        expires_at = parse_rfc3339(expires_raw) if expires_raw else None
-    except ValueError:
-        raise invalid("/expiresAt", "expiresAt must be an RFC 3339 timestamp") from None
-    issued = await keys.create_key(tenant_of(request), name, expires_at)
-    body = {**keys.key_view(issued.key), "key": issued.secret}
-    return ok(body, status=201, location=f"/api/v1/api-keys/{issued.key.id}")
+    data = parse(ApiKeyInput, await json_object(request))
+    issued = await keys.create_key(tenant_of(request), data)
+    return ok(wire(keys.issued_view(issued)), status=201, location=f"/api/v1/api-keys/{issued.key.id}")
 
 
 async def get_key(request: Request) -> Response:
     key = await keys.get_key(tenant_of(request), request.path_params["id"])
-    return ok(keys.key_view(key))
+    return ok(wire(keys.view(key)))
 
 
 async def revoke_key(request: Request) -> Response:
@@ -41,11 +40,9 @@ async def revoke_key(request: Request) -> Response:
 
 
 async def rotate_key(request: Request) -> Response:
-    body = await json_object(request, allow_empty=True)
-    check_fields(body, {"gracePeriodSeconds"})
-    grace = optional_int(body, "gracePeriodSeconds") or 0
-    issued = await keys.rotate_key(tenant_of(request), request.path_params["id"], grace)
-    return ok({**keys.key_view(issued.key), "key": issued.secret})
+    rotation = parse(ApiKeyRotation, await json_object(request, allow_empty=True))
+    issued = await keys.rotate_key(tenant_of(request), request.path_params["id"], rotation)
+    return ok(wire(keys.issued_view(issued)))
 
 
 routes = [

@@ -18,13 +18,17 @@ from starlette.routing import BaseRoute, Route
 
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ezy.rest import (
+    api_keys,
+    audit_log,
     connection_profiles,
+    dlq,
     docs,
     openapi_audit,
     openapi_paths,
     openapi_runs,
     sync_events,
     sync_logs,
+    webhook_endpoints,
 )
 from ezy.rest.openapi_build import Api, Schema, header, problem_responses, problem_schemas
 from ezy.rest.openapi_documents import connection_schemas, mapping_schemas
@@ -46,7 +50,15 @@ GROUPS = (
     openapi_runs.operations,
 )
 # The REST modules whose components come from their contracts.
-MODELLED = (connection_profiles.COMPONENTS, sync_logs.COMPONENTS, sync_events.COMPONENTS)
+MODELLED = (
+    connection_profiles.COMPONENTS,
+    sync_logs.COMPONENTS,
+    sync_events.COMPONENTS,
+    dlq.COMPONENTS,
+    webhook_endpoints.COMPONENTS,
+    api_keys.COMPONENTS,
+    audit_log.COMPONENTS,
+)
 
 DESCRIPTION = """\
 Multi-tenant integration platform: connection profiles, JSON mappings, instances, runs, sync logs and a

@@ -1,38 +1,13 @@
-"""The audit log's operation and shapes in the OpenAPI document."""
+"""The audit log's operation in the OpenAPI document (its shapes come from `ezy.audit.contracts`)."""
 
 from __future__ import annotations
 
-from ezy.rest.openapi_build import Api, Op, Schema, nullable, query, reply
+from ezy.rest.openapi_build import Api, Op, query, reply
 from ezy.rest.openapi_paths import PAGE, V1, only
-from ezy.rest.openapi_schemas import ANY_OBJECT, TIME, UUID, obj
-
-ACTOR: Schema = obj(
-    {
-        "type": {"type": "string", "enum": ["apiKey", "cli", "system"]},
-        "apiKeyId": nullable(UUID),
-        "prefix": nullable({"type": "string", "description": "The key's public prefix (`ezy_...`)."}),
-    },
-    required=["type", "apiKeyId", "prefix"],
-    description="Who acted: an API key (id and prefix), an operator's `ezy` command, or the system.",
-)
-ENTRY: Schema = obj(
-    {
-        "id": UUID,
-        "at": TIME,
-        "actor": {"$ref": "#/components/schemas/AuditActor"},
-        "action": {"type": "string", "description": "`<resourceType>.<verb>`, e.g. `apiKey.rotate`."},
-        "resourceType": {"type": "string", "description": "e.g. `connectionProfile`, `deadLetter`."},
-        "resourceId": nullable({"type": "string", "description": "null for bulk DLQ actions."}),
-        "details": ANY_OBJECT
-        | {"description": "Names, versions, changed field names, counts; never a secret or payload."},
-    },
-    required=["id", "at", "actor", "action", "resourceType", "resourceId", "details"],
-    description="One configuration, key or DLQ action.",
-)
+from ezy.rest.openapi_schemas import TIME, UUID
 
 
 def audit_log(api: Api) -> None:
-    api.schemas.update({"AuditActor": ACTOR, "AuditEntry": ENTRY})
     filters = [
         only("action", {"type": "string"}),
         only("resourceType", {"type": "string"}),

@@ -21,6 +21,7 @@ from ezy.rest.openapi_build import (
     with_etag,
 )
 from ezy.rest.openapi_schemas import NAME, UUID, obj
+from ezy.webhooks.models import DeliveryStatus, WebhookProvider
 
 V1 = "/api/v1"
 PAGE = [param_ref("Page"), param_ref("PageSize")]
@@ -233,7 +234,7 @@ def schedules(api: Api) -> None:
 
 def webhook_endpoints(api: Api) -> None:
     tag, path = "Webhook endpoints", f"{V1}/webhook-endpoints"
-    filters = (BY_INSTANCE, only_one_of("provider", ["shopify", "generic"]))
+    filters = (BY_INSTANCE, only_one_of("provider", [p.value for p in WebhookProvider]))
     config_resource(
         api, tag, path, "WebhookEndpoint", filters=filters, create_reply="WebhookEndpointWithSecret"
     )
@@ -245,6 +246,6 @@ def webhook_endpoints(api: Api) -> None:
             "listWebhookDeliveries",
             "List an endpoint's deliveries",
             {"200": reply("A page, newest first.", api.paged("WebhookDelivery"))},
-            params=PAGE,
+            params=[*PAGE, only_one_of("status", [s.value for s in DeliveryStatus])],
         ),
     )

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from ezy.dlq.models import DeadLetterStatus
+from ezy.pipeline.records import Stage
 from ezy.rest.openapi_build import Api, Op, header, query, ref, reply
 from ezy.rest.openapi_paths import BY_INSTANCE, EMPTY, PAGE, V1, only, only_one_of
-from ezy.rest.openapi_schemas import DLQ_STATUS, STAGES, TIME
+from ezy.rest.openapi_schemas import TIME
 
 
 def sync_logs(api: Api) -> None:
@@ -34,7 +36,14 @@ def sync_logs(api: Api) -> None:
 
 def dead_letters(api: Api) -> None:
     tag, path = "Dead letter queue", f"{V1}/dlq"
-    filters = [BY_INSTANCE, only_one_of("status", DLQ_STATUS), only_one_of("stage", STAGES)]
+    filters = [
+        BY_INSTANCE,
+        only_one_of("status", [s.value for s in DeadLetterStatus]),
+        only_one_of("stage", [s.value for s in Stage]),
+        only("code", {"type": "string"}),
+        query("from", TIME, "Only messages stored at or after this time."),
+        query("to", TIME, "Only messages stored before this time."),
+    ]
     page = {"200": reply("A page.", api.paged("DeadLetter"))}
     api.add(tag, Op("GET", path, "listDeadLetters", "List dead letters", page, params=PAGE + filters))
     one = {"200": reply("Source and mapped payloads, error, attempts and history.", ref("DeadLetter"))}

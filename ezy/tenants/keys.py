@@ -18,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from tortoise.expressions import Q
 
@@ -26,14 +27,15 @@ from ezy.context import TenantContext
 from ezy.errors import Conflict, invalid
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.scoping import get_scoped, scoped
+from ezy.tenants.contracts import ApiKeyInput, ApiKeyRotation, ApiKeyView, ApiKeyWithSecret
 from ezy.tenants.models import ApiKey, Tenant
-from ezy.timefmt import rfc3339, utcnow
+from ezy.timefmt import utcnow
 from ezy.webhooks.cache import invalidate as invalidate_webhook_cache
 
 KEY_PREFIX = "ezy_"
 # `last_used_at` is written at most this often per key, so authentication is not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-MAX_GRACE_PERIOD = timedelta(days=30)
+V = TypeVar("V", bound=ApiKeyView)
 # How long another process may still accept a key revoked or rotated elsewhere.
 CACHE_TTL = 5.0
 CACHE_MAX_ENTRIES = 10_000
@@ -93,22 +95,24 @@ async def create_tenant(name: str, *, origin: str = "system") -> tuple[Tenant, I
     if await Tenant.filter(name=name).exists():
         raise Conflict(f"a tenant named {name!r} exists")
     tenant = await Tenant.create(name=name)
-    issued = await create_key(TenantContext(tenant.id, origin=origin), "default")
+    issued = await create_key(TenantContext(tenant.id, origin=origin), ApiKeyInput(name="default"))
     return tenant, issued
 
 
 @audited("apiKey.create", key_issued)
-async def create_key(ctx: TenantContext, name: str, expires_at: datetime | None = None) -> IssuedKey:
-    if expires_at is not None and expires_at <= utcnow():
-        raise invalid("/expiresAt", "expiresAt must be in the future")
+async def create_key(ctx: TenantContext, data: ApiKeyInput) -> IssuedKey:
     prefix, raw = _new_secret()
     key = await ApiKey.create(
-        tenant_id=ctx.tenant_id, name=name, prefix=prefix, key_hash=_hash(raw), expires_at=expires_at
+        tenant_id=ctx.tenant_id,
+        name=data.name,
+        prefix=prefix,
+        key_hash=_hash(raw),
+        expires_at=data.expires_at,
     )
     return IssuedKey(key, raw)
 
 
-# What a listed key shows (`key_view`): never its hashes.
+# What a listed key shows (`view`): never its hashes.
 LIST_COLUMNS = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
 
 
@@ -132,17 +136,15 @@ async def revoke_key(ctx: TenantContext, key_id: object) -> ApiKey:
 
 
 @audited("apiKey.rotate", key_issued)
-async def rotate_key(ctx: TenantContext, key_id: object, grace_period_seconds: int = 0) -> IssuedKey:
+async def rotate_key(ctx: TenantContext, key_id: object, rotation: ApiKeyRotation) -> IssuedKey:
     """New secret on the same key; the old one keeps working for the grace period only."""
-    if not 0 <= grace_period_seconds <= MAX_GRACE_PERIOD.total_seconds():
-        raise invalid("/gracePeriodSeconds", f"must be 0 to {int(MAX_GRACE_PERIOD.total_seconds())}")
     key = await get_key(ctx, key_id)
     if key.revoked_at is not None:
         raise Conflict("a revoked key cannot be rotated")
     prefix, raw = _new_secret()
-    if grace_period_seconds:
+    if rotation.grace_period:
         key.previous_prefix, key.previous_key_hash = key.prefix, key.key_hash
-        key.previous_valid_until = utcnow() + timedelta(seconds=grace_period_seconds)
+        key.previous_valid_until = utcnow() + rotation.grace_period
     else:
         key.previous_prefix = key.previous_key_hash = key.previous_valid_until = None
     key.prefix, key.key_hash = prefix, _hash(raw)
@@ -199,13 +201,21 @@ async def _lookup(prefix: str, digest: str, now: datetime) -> _Cached | None:
     )
 
 
-def key_view(key: ApiKey) -> dict[str, object]:
-    return {
-        "id": str(key.id),
-        "name": key.name,
-        "prefix": f"{KEY_PREFIX}{key.prefix}",
-        "createdAt": rfc3339(key.created_at),
-        "expiresAt": rfc3339(key.expires_at),
-        "lastUsedAt": rfc3339(key.last_used_at),
-        "revokedAt": rfc3339(key.revoked_at),
-    }
+def view(key: ApiKey, model: type[V] = ApiKeyView) -> V:  # type: ignore[assignment]
+    """The key as answered: its public prefix, never a hash; `model` is a subclass (GraphQL's)."""
+    return model.model_validate(
+        {
+            "id": key.id,
+            "name": key.name,
+            "prefix": f"{KEY_PREFIX}{key.prefix}",
+            "created_at": key.created_at,
+            "expires_at": key.expires_at,
+            "last_used_at": key.last_used_at,
+            "revoked_at": key.revoked_at,
+        }
+    )
+
+
+def issued_view(issued: IssuedKey) -> ApiKeyWithSecret:
+    """The create and rotate answer: the key and its secret, shown this once."""
+    return ApiKeyWithSecret.model_validate({**dict(view(issued.key)), "key": issued.secret})

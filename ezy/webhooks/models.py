@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -11,12 +12,30 @@ if TYPE_CHECKING:
     from ezy.instances.models import Instance
 
 
+class WebhookProvider(StrEnum):
+    """How deliveries are authenticated and routed."""
+
+    SHOPIFY = "shopify"
+    GENERIC = "generic"
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery's state: `accepted` until a run takes it, then `processed` or `failed`; a repeat is
+    `duplicate`; a disabled endpoint, inactive instance or unrouted topic is `skipped`."""
+
+    ACCEPTED = "accepted"
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
 class WebhookEndpoint(VersionedConfig):
     instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
         "models.Instance", related_name="webhook_endpoints", on_delete=fields.RESTRICT
     )
     instance_id: uuid.UUID  # added by Tortoise at runtime
-    provider = fields.CharField(max_length=16)
+    provider = fields.CharEnumField(WebhookProvider, max_length=16)
     secret_encrypted = fields.TextField()
     topics: list = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
@@ -27,6 +46,11 @@ class WebhookEndpoint(VersionedConfig):
     class Meta:
         table = "webhook_endpoints"
         indexes = (("tenant_id", "created_at"),)
+
+    @property
+    def url(self) -> str:
+        """The receiver's path, to give the provider (answered as the view's `url`)."""
+        return f"/api/v1/webhooks/{self.id}"
 
 
 class WebhookDelivery(TenantOwned):
@@ -42,7 +66,7 @@ class WebhookDelivery(TenantOwned):
     # Set on the first delivery of an external id only: the unique index makes dedup race-free
     # across API processes, while repeats are still recorded (with this left null).
     dedup_key = fields.CharField(max_length=300, null=True, unique=True)
-    status = fields.CharField(max_length=16, default="accepted")
+    status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.ACCEPTED)
     payload: object = fields.JSONField(null=True)
     sync_log_id = fields.UUIDField(null=True, db_index=True)  # the run that took it
     processed_at = fields.DatetimeField(null=True)

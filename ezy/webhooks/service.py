@@ -27,9 +27,9 @@ from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
+from ezy.contract import parse
 from ezy.dlq.models import DeadLetter
 from ezy.errors import FieldError, ValidationFailed, invalid
-from ezy.filters import one_of, parse_filters, uuid_value
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
@@ -37,17 +37,19 @@ from ezy.runs.models import SyncLog
 from ezy.runtime import current
 from ezy.scoping import exists_scoped, get_scoped, scoped
 from ezy.secretbox import SecretBox
-from ezy.timefmt import rfc3339, utcnow
-from ezy.validation import check_fields, optional_bool, optional_str, required_str
+from ezy.timefmt import utcnow
 from ezy.versioning import check_version, delete_versioned, integrity_conflict, update_versioned
 from ezy.webhooks.cache import invalidate
-from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint
+from ezy.webhooks.contracts import (
+    WebhookDeliveryFilter,
+    WebhookEndpointFilter,
+    WebhookEndpointInput,
+    WebhookEndpointPatch,
+)
+from ezy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookProvider
 
 LABEL = "webhook endpoint"
-FIELDS = {"instanceId", "provider", "secret", "topics", "enabled"}
-PROVIDERS = ("shopify", "generic")
 GENERIC_PREFIX = "whsec_"
-MAX_TOPICS = 100
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ def new_generic_secret() -> str:
     return GENERIC_PREFIX + base64.b64encode(random.token_bytes(32)).decode()
 
 
-def _check_secret(provider: str, secret: str) -> None:
-    if provider != "generic":
+def _check_secret(provider: WebhookProvider, secret: str) -> None:
+    if provider != WebhookProvider.GENERIC:
         return
     try:
         raw = base64.b64decode(secret.removeprefix(GENERIC_PREFIX), validate=True)
@@ -77,36 +79,27 @@ def _check_secret(provider: str, secret: str) -> None:
         raise invalid("/secret", "a generic secret is whsec_ followed by base64 of 24 to 64 bytes")
 
 
-def _topics(body: dict[str, Any]) -> list[str]:
-    topics = body.get("topics")
-    if topics is None:
-        return []
-    if not isinstance(topics, list) or len(topics) > MAX_TOPICS:
-        raise invalid("/topics", f"topics must be an array of at most {MAX_TOPICS} strings")
-    for i, topic in enumerate(topics):
-        if not isinstance(topic, str) or not topic.strip() or len(topic) > 120:
-            raise invalid(f"/topics/{i}", "a topic is a non-empty string of at most 120 characters")
-    return list(dict.fromkeys(topics))
-
-
-async def _parse(ctx: TenantContext, body: dict[str, Any], stored_secret: str | None) -> dict[str, Any]:
-    """Columns for a valid body; a missing secret is the stored one, else generated (generic only)."""
-    check_fields(body, FIELDS)
-    instance_id = required_str(body, "instanceId", max_length=64)
-    provider = required_str(body, "provider", max_length=16)
-    if provider not in PROVIDERS:
-        raise invalid("/provider", f"provider must be one of {', '.join(PROVIDERS)}")
-    secret = optional_str(body, "secret", max_length=500) or stored_secret
-    if secret is None and provider == "shopify":
+async def _values(
+    ctx: TenantContext, data: WebhookEndpointInput, stored_secret: str | None
+) -> dict[str, Any]:
+    """Columns for a valid input; a missing secret is the stored one, else generated (generic only)."""
+    secret = data.secret or stored_secret
+    if secret is None and data.provider == WebhookProvider.SHOPIFY:
         raise invalid("/secret", "a shopify endpoint needs the app's client secret")
     secret = secret or new_generic_secret()
-    _check_secret(provider, secret)
-    values = {"topics": _topics(body), "enabled": optional_bool(body, "enabled") is not False}
-    if not await exists_scoped(Instance, ctx, instance_id):
+    _check_secret(data.provider, secret)
+    if not await exists_scoped(Instance, ctx, data.instance_id):
         raise ValidationFailed(
-            "unknown instance", errors=[FieldError("/instanceId", f"no instance with id {instance_id}")]
+            "unknown instance",
+            errors=[FieldError("/instanceId", f"no instance with id {data.instance_id}")],
         )
-    return {**values, "instance_id": instance_id, "provider": provider, "secret": secret}
+    return {
+        "instance_id": data.instance_id,
+        "provider": data.provider,
+        "topics": list(dict.fromkeys(data.topics or [])),
+        "enabled": data.enabled is not False,
+        "secret": secret,
+    }
 
 
 def _columns(values: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +130,8 @@ def _input(row: WebhookEndpoint) -> dict[str, Any]:
 
 
 @audited("webhookEndpoint.create")
-async def create(ctx: TenantContext, body: dict[str, Any]) -> NewEndpoint:
-    values = await _parse(ctx, body, None)
+async def create(ctx: TenantContext, data: WebhookEndpointInput) -> NewEndpoint:
+    values = await _values(ctx, data, None)
     with integrity_conflict("the instance was deleted meanwhile"):
         row = await WebhookEndpoint.create(tenant_id=ctx.tenant_id, **_columns(values))
     invalidate()
@@ -149,33 +142,36 @@ async def get(ctx: TenantContext, id: object) -> WebhookEndpoint:
     return await get_scoped(WebhookEndpoint, ctx, id, label=LABEL)
 
 
-async def list_page(ctx: TenantContext, page: PageRequest, filters: dict[str, str]) -> Page[WebhookEndpoint]:
-    spec = {"instanceId": ("instance_id", uuid_value), "provider": ("provider", one_of(*PROVIDERS))}
-    return await paginate(scoped(WebhookEndpoint, ctx).filter(**parse_filters(filters, spec)), page)
+async def list_page(
+    ctx: TenantContext, page: PageRequest, filters: WebhookEndpointFilter
+) -> Page[WebhookEndpoint]:
+    return await paginate(scoped(WebhookEndpoint, ctx).filter(**filters.where()), page)
 
 
 @audited("webhookEndpoint.update", changed)
 async def replace(
-    ctx: TenantContext, id: object, body: dict[str, Any], expected_version: int
+    ctx: TenantContext, id: object, data: WebhookEndpointInput, expected_version: int
 ) -> WebhookEndpoint:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    return await _write(ctx, row, body, expected_version)
+    return await _write(ctx, row, data, expected_version)
 
 
 @audited("webhookEndpoint.update", changed)
 async def patch(
-    ctx: TenantContext, id: object, patch: dict[str, Any], expected_version: int
+    ctx: TenantContext, id: object, patch: WebhookEndpointPatch, expected_version: int
 ) -> WebhookEndpoint:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    return await _write(ctx, row, merge_patch(_input(row), patch), expected_version)
+    sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    data = parse(WebhookEndpointInput, merge_patch(_input(row), sent))
+    return await _write(ctx, row, data, expected_version)
 
 
 async def _write(
-    ctx: TenantContext, row: WebhookEndpoint, body: dict[str, Any], version: int
+    ctx: TenantContext, row: WebhookEndpoint, data: WebhookEndpointInput, version: int
 ) -> WebhookEndpoint:
-    values = await _parse(ctx, body, stored_secret(row))
+    values = await _values(ctx, data, stored_secret(row))
     columns = _columns(values)
     if values["secret"] != stored_secret(row):
         # Deliveries signed with the replaced secret keep verifying for a while (a sender rotating).
@@ -204,23 +200,12 @@ DELIVERY_LIST_COLUMNS = (
 
 
 async def list_deliveries(
-    ctx: TenantContext, endpoint_id: object, page: PageRequest
+    ctx: TenantContext, endpoint_id: object, page: PageRequest, filters: WebhookDeliveryFilter
 ) -> Page[WebhookDelivery]:
     endpoint = await get(ctx, endpoint_id)
     # Not the payload (up to the body limit each): neither the REST view nor GraphQL lists it.
-    query = scoped(WebhookDelivery, ctx).filter(endpoint_id=endpoint.id)
+    query = scoped(WebhookDelivery, ctx).filter(endpoint_id=endpoint.id, **filters.where())
     return await paginate(query, page, order="-received_at", columns=DELIVERY_LIST_COLUMNS)
-
-
-def view(row: WebhookEndpoint) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        **_input(row),
-        "url": f"/api/v1/webhooks/{row.id}",
-        "version": row.version,
-        "createdAt": rfc3339(row.created_at),
-        "updatedAt": rfc3339(row.updated_at),
-    }
 
 
 async def settle_replayed_deliveries(replay: SyncLog, origin_log_ids: Iterable[uuid.UUID]) -> int:
@@ -262,17 +247,3 @@ async def _settle_replayed_batch(replay: SyncLog, run: SyncLog) -> int:
         error__isnull=False,
         resolved_by_sync_log_id=None,
     ).update(status="processed", error=None, processed_at=utcnow(), resolved_by_sync_log_id=replay.id)
-
-
-def delivery_view(row: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "receivedAt": rfc3339(row.received_at),
-        "topic": row.topic,
-        "externalId": row.external_id,
-        "status": row.status,
-        "syncLogId": str(row.sync_log_id) if row.sync_log_id else None,
-        "processedAt": rfc3339(row.processed_at),
-        "error": row.error,
-        "resolvedBySyncLogId": str(row.resolved_by_sync_log_id) if row.resolved_by_sync_log_id else None,
-    }

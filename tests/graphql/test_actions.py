@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from ezy.webhooks.models import WebhookDelivery
 from tests import resources as r
 from tests.conftest import TestTenant
 from tests.graphql.conftest import GraphQLClient
@@ -118,6 +119,23 @@ async def test_deliveries_are_paged_and_scoped(
     assert page == {"items": [], "page": 1, "pageSize": 5, "total": 0}
     theirs = await r.make_endpoint(client, other_tenant)
     assert (await gql.data(DELIVERIES, {"id": theirs["id"]}))["webhookDeliveries"] is None
+
+
+async def test_deliveries_answer_and_filter_their_status_as_an_enum(
+    client: httpx.AsyncClient, tenant: TestTenant, gql: GraphQLClient
+) -> None:
+    endpoint = await r.make_endpoint(client, tenant)
+    for status in ("accepted", "skipped"):
+        await WebhookDelivery.create(tenant_id=tenant.id, endpoint_id=endpoint["id"], status=status)
+    query = """query($id: ID!, $status: WebhookDeliveryStatus) {
+      webhookDeliveries(endpointId: $id, status: $status) { items { status } total }
+    }"""
+    every = (await gql.data(query, {"id": endpoint["id"]}))["webhookDeliveries"]
+    assert sorted(i["status"] for i in every["items"]) == ["ACCEPTED", "SKIPPED"]
+    skipped = (await gql.data(query, {"id": endpoint["id"], "status": "SKIPPED"}))["webhookDeliveries"]
+    assert skipped == {"items": [{"status": "SKIPPED"}], "total": 1}
+    (error,) = await gql.errors(query, {"id": endpoint["id"], "status": "skipped"})
+    assert "WebhookDeliveryStatus" in error["message"]
 
 
 async def test_deleting_a_used_profile_is_a_conflict_naming_its_users(

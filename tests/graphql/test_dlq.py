@@ -204,3 +204,16 @@ async def test_bad_bulk_selections_are_validation_errors(
 async def test_a_bad_list_filter_is_an_error(gql: GraphQLClient) -> None:
     (error,) = await gql.errors(LETTERS, {"instanceId": "nope"})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_bulk_filter_takes_from_and_to(
+    gql: GraphQLClient, tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    instance = await _partial_run(tenant, runtime, drain)
+    future = {"instanceId": str(instance.id), "from": "2999-01-01T00:00:00Z"}
+    assert (await _bulk(gql, "discardDeadLetters", filter=future))["count"] == 0
+    past = {"instanceId": str(instance.id), "to": "2000-01-01T00:00:00Z"}
+    assert (await _bulk(gql, "discardDeadLetters", filter=past))["count"] == 0
+    since = {"instanceId": str(instance.id), "from": "2000-01-01T00:00:00Z"}
+    pending = await DeadLetter.filter(instance_id=instance.id, status="pending").count()
+    assert (await _bulk(gql, "discardDeadLetters", filter=since))["count"] == pending > 0

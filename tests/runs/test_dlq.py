@@ -274,3 +274,38 @@ async def test_bad_single_replay_input(
 async def test_bad_list_parameters_are_400(client: httpx.AsyncClient, tenant: TestTenant, query: str) -> None:
     response = await client.get(f"/api/v1/dlq?{query}", headers=tenant.headers)
     assert response.status_code == 400
+
+
+async def test_a_bad_bulk_body_lists_every_invalid_field_at_once(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"filter": {"stage": "nowhere", "from": "yesterday", "code": 5, "status": "pending"}}
+    response = await client.post("/api/v1/dlq/discard", json=body, headers=tenant.headers)
+    assert response.status_code == 422
+    assert sorted(e["pointer"] for e in response.json()["errors"]) == [
+        "/filter/code",
+        "/filter/from",
+        "/filter/stage",
+        "/filter/status",
+    ]
+    assert "yesterday" not in response.text  # messages never quote the value
+
+
+@pytest.mark.parametrize("query", ["from=1700000000", "to=2026-13-01T00:00:00Z", "code=" + "x" * 201])
+async def test_list_timestamps_are_rfc3339_only(
+    client: httpx.AsyncClient, tenant: TestTenant, query: str
+) -> None:
+    response = await client.get(f"/api/v1/dlq?{query}", headers=tenant.headers)
+    assert response.status_code == 400
+
+
+async def test_list_filters_by_code_and_time(
+    client: httpx.AsyncClient, tenant: TestTenant, runtime: Runtime, drain: Drain
+) -> None:
+    instance = await _partial_run(tenant, runtime, drain)
+    every = await _letters(client, tenant, instanceId=str(instance.id))
+    first = every["items"][-1]
+    assert (await _letters(client, tenant, code=first["error"]["code"]))["total"] == every["total"]
+    assert (await _letters(client, tenant, code="no_such_code"))["total"] == 0
+    assert (await _letters(client, tenant, **{"from": first["createdAt"]}))["total"] == every["total"]
+    assert (await _letters(client, tenant, to=first["createdAt"]))["total"] == 0
