@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 
 from ezy.connections.contracts import ConnectionProfileView
+from ezy.contract import view_of
 from ezy.instances import service
+from ezy.instances.contracts import InstanceFilter, InstanceInput, InstancePatch, InstanceView
 from ezy.instances.models import Instance as InstanceRow
+from ezy.instances.models import InstanceStatus
 from ezy.pagination import DEFAULT_PAGE_SIZE
 from schema.common import (
     Deleted,
@@ -19,10 +19,11 @@ from schema.common import (
     PageArg,
     PageSizeArg,
     VersionArg,
-    filters,
+    contract_input,
+    contract_type,
+    filter_of,
     or_none,
     page_request,
-    to_body,
 )
 from schema.connections import profile_of
 from schema.context import Info
@@ -30,84 +31,51 @@ from schema.errors import ConflictError, NotFoundError, ValidationError, Version
 from schema.loaders import item_fields, now_or_later
 from schema.mappings import MappingConfiguration
 
+# The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
+strawberry.enum(
+    InstanceStatus, description="An inactive instance runs nothing; it changes only by activate/deactivate."
+)
+contract_input(InstanceInput, "InstanceInput")
+contract_input(InstancePatch, "InstancePatch")
 
-@strawberry.enum(description="An inactive instance runs nothing; it changes only by activate/deactivate.")
-class InstanceStatus(enum.Enum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
 
-
-@strawberry.type(description="A source, a target and a mapping that run together.")
-class Instance:
-    row: strawberry.Private[InstanceRow]
-    id: strawberry.ID
-    name: str
-    source_profile_id: strawberry.ID
-    target_profile_id: strawberry.ID
-    mapping_id: strawberry.ID
-    options: JSON
-    status: InstanceStatus
-    version: int
-    created_at: datetime
-    updated_at: datetime
+class Instance(InstanceView):
+    """A source, a target and a mapping that run together."""
 
     @classmethod
     def from_row(cls, row: InstanceRow) -> Instance:
-        return cls(
-            row=row,
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            source_profile_id=strawberry.ID(str(row.source_profile_id)),
-            target_profile_id=strawberry.ID(str(row.target_profile_id)),
-            mapping_id=strawberry.ID(str(row.mapping_id)),
-            options=JSON(row.options),
-            status=InstanceStatus(row.status),
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return view_of(cls, row)
 
     # Sync resolvers: at once when the list prefetched the page's relations, else a batched load.
-    @strawberry.field
+    @strawberry.pydantic.field
     def source_profile(self, info: Info) -> ConnectionProfileView:
         loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.row.source_profile_id, profile_of)
+        return now_or_later(loader, self.source_profile_id, profile_of)
 
-    @strawberry.field
+    @strawberry.pydantic.field
     def target_profile(self, info: Info) -> ConnectionProfileView:
         loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.row.target_profile_id, profile_of)
+        return now_or_later(loader, self.target_profile_id, profile_of)
 
-    @strawberry.field
+    @strawberry.pydantic.field
     def mapping(self, info: Info) -> MappingConfiguration:
         loader = info.context.loaders.mapping
-        return now_or_later(loader, self.row.mapping_id, MappingConfiguration.from_row)
+        return now_or_later(loader, self.mapping_id, MappingConfiguration.from_row)
 
-    @strawberry.field(description="How many schedules trigger this instance.")
+    @strawberry.pydantic.field(description="How many schedules trigger this instance.")
     async def schedule_count(self, info: Info) -> int:
-        return await info.context.loaders.schedule_count.load(self.row.id)
+        return await info.context.loaders.schedule_count.load(self.id)
 
-    @strawberry.field(description="How many webhook endpoints feed this instance.")
+    @strawberry.pydantic.field(description="How many webhook endpoints feed this instance.")
     async def webhook_endpoint_count(self, info: Info) -> int:
-        return await info.context.loaders.webhook_endpoint_count.load(self.row.id)
+        return await info.context.loaders.webhook_endpoint_count.load(self.id)
 
 
-@strawberry.input(description="A whole instance (create, replace); ids must be your tenant's.")
-class InstanceInput:
-    name: str
-    source_profile_id: strawberry.ID
-    target_profile_id: strawberry.ID
-    mapping_id: strawberry.ID
-    options: JSON | None = strawberry.UNSET
+contract_type(Instance, "Instance")
 
 
-@strawberry.input(description="A JSON Merge Patch of an instance: omitted fields stay.")
-class InstancePatch:
-    name: str | None = strawberry.UNSET
-    source_profile_id: strawberry.ID | None = strawberry.UNSET
-    target_profile_id: strawberry.ID | None = strawberry.UNSET
-    mapping_id: strawberry.ID | None = strawberry.UNSET
-    options: JSON | None = strawberry.UNSET
+def instance_of(row: InstanceRow) -> Instance:
+    return view_of(Instance, row)
 
 
 @strawberry.type
@@ -131,7 +99,7 @@ DeleteResult = Annotated[
 
 
 def _payload(row: InstanceRow) -> InstancePayload:
-    return InstancePayload(instance=Instance.from_row(row))
+    return InstancePayload(instance=instance_of(row))
 
 
 @strawberry.type
@@ -147,7 +115,8 @@ class InstanceQueries:
         target_profile_id: strawberry.ID | None = None,
         mapping_id: strawberry.ID | None = None,
     ) -> Page[Instance]:
-        where = filters(
+        where = filter_of(
+            InstanceFilter,
             status=status,
             source_profile_id=source_profile_id,
             target_profile_id=target_profile_id,
@@ -155,31 +124,31 @@ class InstanceQueries:
         )
         rows = await service.list_page(info.context.ctx, page_request(page, page_size), where)
         await info.context.loaders.prefetch_instance_relations(rows.items, item_fields(info.selected_fields))
-        return Page.of(rows, Instance.from_row)
+        return Page.of(rows, instance_of)
 
     @strawberry.field(description="One instance; null when your tenant has none with this id.")
     async def instance(self, info: Info, id: strawberry.ID) -> Instance | None:
         row = await or_none(service.get(info.context.ctx, id))
-        return Instance.from_row(row) if row else None
+        return instance_of(row) if row else None
 
 
 @strawberry.type
 class InstanceMutations:
     @strawberry.mutation(description="A new instance, `INACTIVE` until activated (REST's POST).")
     async def create_instance(self, info: Info, input: InstanceInput) -> CreateResult:
-        return _payload(await service.create(info.context.ctx, to_body(input)))
+        return _payload(await service.create(info.context.ctx, input))
 
     @strawberry.mutation(description="Replaces the whole instance (REST's PUT); `status` is not part of it.")
     async def replace_instance(
         self, info: Info, id: strawberry.ID, expected_version: VersionArg, input: InstanceInput
     ) -> WriteResult:
-        return _payload(await service.replace(info.context.ctx, id, to_body(input), expected_version))
+        return _payload(await service.replace(info.context.ctx, id, input, expected_version))
 
     @strawberry.mutation(description="Changes the given fields (REST's PATCH, JSON Merge Patch).")
     async def update_instance(
         self, info: Info, id: strawberry.ID, expected_version: VersionArg, patch: InstancePatch
     ) -> WriteResult:
-        return _payload(await service.patch(info.context.ctx, id, to_body(patch), expected_version))
+        return _payload(await service.patch(info.context.ctx, id, patch, expected_version))
 
     @strawberry.mutation(description="Starts running: triggers, schedules and webhooks take effect.")
     async def activate_instance(

@@ -103,58 +103,6 @@ def api_keys() -> dict[str, Schema]:
     }
 
 
-def instances() -> dict[str, Schema]:
-    fields: dict[str, Schema] = {
-        "name": NAME,
-        "sourceProfileId": UUID,
-        "targetProfileId": UUID,
-        "mappingId": UUID,
-        "options": ANY_OBJECT,
-    }
-    status = {
-        "type": "string",
-        "enum": ["active", "inactive"],
-        "description": "`inactive` after create; changed only by activate/deactivate.",
-    }
-    refs = ["name", "sourceProfileId", "targetProfileId", "mappingId"]
-    instance_input = obj(fields, required=refs)
-    return {
-        "Instance": config_resource(
-            "Source profile -> mapping -> target profile.", {**fields, "status": status}, [*refs, "status"]
-        ),
-        "InstanceInput": instance_input,
-        "InstancePatch": patch_of(instance_input, "JSON Merge Patch of an instance."),
-    }
-
-
-def schedules() -> dict[str, Schema]:
-    fields: dict[str, Schema] = {
-        "instanceId": UUID,
-        "cron": {
-            "type": "string",
-            "description": "5-field cron or an alias (`@hourly`, `@daily`, ...).",
-            "examples": ["*/15 * * * *", "@hourly"],
-        },
-        "timezone": {
-            "type": "string",
-            "default": "UTC",
-            "description": "IANA timezone, e.g. `Europe/Paris`.",
-        },
-        "enabled": {"type": "boolean", "default": True},
-        "overlapPolicy": {"type": "string", "enum": ["skip", "queue"], "default": "skip"},
-    }
-    schedule_input = obj(fields, required=["instanceId", "cron"])
-    return {
-        "Schedule": config_resource(
-            "Runs an instance on a cron.",
-            {**fields, "nextRunAt": nullable(TIME), "lastRunAt": nullable(TIME)},
-            ["instanceId", "cron", "timezone", "enabled", "overlapPolicy", "nextRunAt"],
-        ),
-        "ScheduleInput": schedule_input,
-        "SchedulePatch": patch_of(schedule_input, "JSON Merge Patch of a schedule."),
-    }
-
-
 def runs() -> dict[str, Schema]:
     stages = obj({s: ref("StageStats") for s in STAGES})
     return {
@@ -304,6 +252,6 @@ def webhooks() -> dict[str, Schema]:
 
 def all_schemas() -> dict[str, Schema]:
     out: dict[str, Schema] = {}
-    for part in (common, api_keys, instances, schedules, runs, dead_letters, webhooks):
+    for part in (common, api_keys, runs, dead_letters, webhooks):
         out.update(part())
     return out
