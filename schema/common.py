@@ -77,6 +77,13 @@ def contract_input(model: type[ModelT], name: str) -> type[ModelT]:
     return decorated
 
 
+def as_view(model: type[ModelT], row: Any) -> ModelT:
+    """A row answered as the contract's GraphQL type: strawberry resolves the members as the row's
+    attributes (same names), so no model is built per row of a list. Rows were validated when written.
+    """
+    return cast(ModelT, row)
+
+
 def _doc(model: type[BaseModel]) -> str | None:
     return inspect.cleandoc(model.__doc__) if model.__doc__ else None
 
