@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
 from uuid import UUID
@@ -18,7 +18,6 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.scalar import ScalarDefinition
 from strawberry.utils.str_converters import to_camel_case
 
-from ezy.contract import Filter, parse_query
 from ezy.errors import NotFound
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from ezy.pagination import Page as Rows
@@ -128,19 +127,6 @@ def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-FilterT = TypeVar("FilterT", bound=Filter)
-
-
-def filter_of(model: type[FilterT], **arguments: Any) -> FilterT:
-    """A list's GraphQL arguments as its contract filter; None is no filter.
-
-    A malformed argument (an `ID` that is not a UUID) is a top-level BAD_USER_INPUT error, as REST's 400.
-    """
-    given = {to_camel_case(name): value for name, value in arguments.items() if value is not None}
-    # parse_query reads any values, not only a query string's: it validates them with the model.
-    return parse_query(model, cast(Mapping[str, str], given))
 
 
 def to_body(value: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
-from ezy.contract import parse
+from ezy.contract import columns_of, current_input, parse
 from ezy.errors import FieldError, ValidationFailed
 from ezy.instances.contracts import InstanceFilter, InstanceInput, InstancePatch
 from ezy.instances.models import Instance, InstanceStatus
@@ -42,28 +42,14 @@ _REFERENCES = (
 
 async def _columns(ctx: TenantContext, data: InstanceInput) -> dict[str, Any]:
     """The model's columns for an input; every reference your tenant does not have is reported at once."""
-    values: dict[str, Any] = {"name": data.name}
     errors: list[FieldError] = []
     for field, column, model, label in _REFERENCES:
         ref = getattr(data, column)
         if not await exists_scoped(model, ctx, ref):
             errors.append(FieldError(f"/{field}", f"no {label} with id {ref}"))
-        values[column] = ref
     if errors:
         raise ValidationFailed("the instance references unknown resources", errors=errors)
-    values["options"] = check_options(data.options)
-    return values
-
-
-def _current(row: Instance) -> dict[str, Any]:
-    """The stored instance as the input that would write it: what a merge patch applies to."""
-    return {
-        "name": row.name,
-        "sourceProfileId": str(row.source_profile_id),
-        "targetProfileId": str(row.target_profile_id),
-        "mappingId": str(row.mapping_id),
-        "options": row.options,
-    }
+    return columns_of(data) | {"options": check_options(data.options)}
 
 
 @audited("instance.create")
@@ -94,7 +80,9 @@ async def patch(ctx: TenantContext, id: object, patch: InstancePatch, expected_v
     row = await get(ctx, id)
     check_version(row, expected_version)
     sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return await _write(ctx, row, parse(InstanceInput, merge_patch(_current(row), sent)), expected_version)
+    return await _write(
+        ctx, row, parse(InstanceInput, merge_patch(current_input(InstanceInput, row), sent)), expected_version
+    )
 
 
 async def _write(ctx: TenantContext, row: Instance, data: InstanceInput, version: int) -> Instance:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
-from ezy.contract import parse
+from ezy.contract import columns_of, current_input, parse
 from ezy.errors import invalid
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
@@ -32,9 +32,8 @@ async def _columns(ctx: TenantContext, data: ScheduleInput) -> dict[str, Any]:
     """The model's columns for an input whose instance your tenant has."""
     if not await exists_scoped(Instance, ctx, data.instance_id):
         raise invalid("/instanceId", f"no instance with id {data.instance_id}")
-    return {
-        "instance_id": data.instance_id,
-        "cron": data.cron,
+    # Null or omitted members take their defaults.
+    return columns_of(data) | {
         "timezone": data.zone,
         "enabled": data.is_enabled,
         "overlap_policy": data.policy,
@@ -43,17 +42,6 @@ async def _columns(ctx: TenantContext, data: ScheduleInput) -> dict[str, Any]:
 
 def _next_run_at(values: dict[str, Any]) -> datetime | None:
     return next_run(values["cron"], values["timezone"], utcnow()) if values["enabled"] else None
-
-
-def _current(row: Schedule) -> dict[str, Any]:
-    """The stored schedule as the input that would write it: what a merge patch applies to."""
-    return {
-        "instanceId": str(row.instance_id),
-        "cron": row.cron,
-        "timezone": row.timezone,
-        "enabled": row.enabled,
-        "overlapPolicy": str(row.overlap_policy),  # an enum once read back, a string as created
-    }
 
 
 @audited("schedule.create")
@@ -83,7 +71,9 @@ async def patch(ctx: TenantContext, id: object, patch: SchedulePatch, expected_v
     row = await get(ctx, id)
     check_version(row, expected_version)
     sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return await _write(ctx, row, parse(ScheduleInput, merge_patch(_current(row), sent)), expected_version)
+    return await _write(
+        ctx, row, parse(ScheduleInput, merge_patch(current_input(ScheduleInput, row), sent)), expected_version
+    )
 
 
 async def _write(ctx: TenantContext, row: Schedule, data: ScheduleInput, version: int) -> Schedule:
