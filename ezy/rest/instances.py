@@ -25,7 +25,7 @@ resource = TypedResource(
     service.patch,
     service.delete,
 )
-# InstanceOptions, nested in InstanceInput, becomes a component of its own.
+# `options` is described inline (InstanceOptions' schema) in Instance, InstanceInput and InstancePatch.
 COMPONENTS: dict[str, type[BaseModel]] = resource.components()
 _shell = resource.as_resource()
 
