@@ -10,8 +10,9 @@ the rest, and `schema.errors` turns domain errors into the union members.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, Protocol, Union
 
@@ -52,14 +53,22 @@ class Crud:
     referenced: bool = True  # others use it: delete can be a ConflictError naming them
     # create answers something else than `<Name>Payload` (a webhook endpoint's one-time secret)
     created: tuple[type, Callable[[Any], Any]] | None = None
+    # loads what a listed page's items show (their relations) in one batch each, before they resolve
+    prefetch: Callable[[Info, Sequence[Any]], Awaitable[None]] | None = None
 
     @property
     def field(self) -> str:
         return to_snake_case(self.name)
 
     def payload_type(self) -> type:
-        cls = type(f"{self.name}Payload", (), {"__annotations__": {self.field: self.view}})
-        return strawberry.type(cls)
+        """`<Name>Payload`: one class per resource, so action mutations can answer it too."""
+        return _payload_type(self.name, self.field, self.view)
+
+
+@functools.cache
+def _payload_type(name: str, field: str, view: type[BaseModel]) -> type:
+    cls = type(f"{name}Payload", (), {"__annotations__": {field: view}})
+    return strawberry.type(cls)
 
 
 REQUIRED = inspect.Parameter.empty
@@ -90,6 +99,8 @@ def crud_queries(res: Crud, plural: str) -> type:
     async def list_(self: Any, info: Info, page: int, page_size: int, **given: Any) -> Page[Any]:
         where = parse_query(res.filter, {k: v for k, v in given.items() if v is not None})
         rows = await res.service.list_page(info.context.ctx, page_request(page, page_size), where)
+        if res.prefetch is not None:
+            await res.prefetch(info, rows.items)
         return Page.of(rows, lambda row: as_view(res.view, row))
 
     async def one(self: Any, info: Info, id: strawberry.ID) -> Any:

@@ -165,3 +165,68 @@ async def test_every_bad_run_option_is_reported_and_unknown_keys_are_kept(
     good = body | {"options": {"maxRetries": 0, "retryBackoffSeconds": 2.5, "note": "kept"}}
     row = await r.post(client, tenant, "/instances", good)
     assert row["options"] == good["options"]
+
+
+async def test_an_empty_body_reports_every_missing_member_at_once(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    answer = await client.post(URL, json={}, headers=tenant.headers)
+    assert answer.status_code == 422
+    assert r.pointers(answer) == ["/name", "/sourceProfileId", "/targetProfileId", "/mappingId"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"maxRetries": None}, id="null-is-not-an-option-value"),
+        pytest.param({"batchRetries": "5"}, id="numeric-string"),
+        pytest.param({"batchRetryDelaySeconds": 61}, id="over-the-bound"),
+    ],
+)
+async def test_run_options_refuse_what_lax_parsing_would_take(
+    client: httpx.AsyncClient, tenant: TestTenant, options: dict[str, object]
+) -> None:
+    body = await r.instance_body(client, tenant) | {"options": options}
+    answer = await client.post(URL, json=body, headers=tenant.headers)
+    assert answer.status_code == 422, answer.text
+    assert r.pointers(answer) == [f"/options/{next(iter(options))}"]
+
+
+async def test_options_are_stored_as_sent(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    # Whole seconds stay integers; a snake_case spelling is an unknown member, kept and not checked.
+    options = {"retryBackoffSeconds": 2, "max_retries": "not checked", "batchRetries": 3}
+    row = await r.post(client, tenant, "/instances", await r.instance_body(client, tenant, options=options))
+    assert row["options"] == options
+    assert type(row["options"]["retryBackoffSeconds"]) is int
+
+
+async def test_null_options_on_put_are_none(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    row = await r.make_instance(client, tenant)
+    body = {k: row[k] for k in ("name", "sourceProfileId", "targetProfileId", "mappingId")}
+    answer = await client.put(
+        f"{URL}/{row['id']}", json=body | {"options": None}, headers=if_match(tenant, 1)
+    )
+    assert answer.status_code == 200 and answer.json()["options"] == {}
+
+
+async def test_a_patch_merges_into_the_options(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    options = {"maxRetries": 2, "batchRetries": 4, "note": "kept"}
+    row = await r.post(client, tenant, "/instances", await r.instance_body(client, tenant, options=options))
+    patch = {"options": {"maxRetries": None, "retryBackoffSeconds": 1.5}}
+    answer = await client.patch(f"{URL}/{row['id']}", json=patch, headers=if_match(tenant, 1))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["options"] == {"batchRetries": 4, "note": "kept", "retryBackoffSeconds": 1.5}
+    bad = await client.patch(
+        f"{URL}/{row['id']}", json={"options": {"batchRetries": 0}}, headers=if_match(tenant, 2)
+    )
+    assert bad.status_code == 422 and r.pointers(bad) == ["/options/batchRetries"]
+
+
+async def test_reference_filters(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    row = await r.make_instance(client, tenant)
+    await r.make_instance(client, tenant)
+    for name in ("sourceProfileId", "mappingId"):
+        page = (await client.get(URL, params={name: row[name]}, headers=tenant.headers)).json()
+        assert [item["id"] for item in page["items"]] == [row["id"]]
+    unknown = await client.get(URL, params={"kind": "sample"}, headers=tenant.headers)
+    assert unknown.status_code == 400 and "kind" in unknown.json()["detail"]

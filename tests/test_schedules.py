@@ -115,3 +115,47 @@ async def test_instance_filter(client: httpx.AsyncClient, tenant: TestTenant) ->
     assert [item["id"] for item in page["items"]] == [row["id"]]
     assert (await client.get(URL, params={"instanceId": "x"}, headers=tenant.headers)).status_code == 400
     assert (await client.get(URL, params={"enabled": "maybe"}, headers=tenant.headers)).status_code == 400
+
+
+async def test_every_invalid_member_is_reported_at_once(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"instanceId": "nope", "cron": "61 * * * *", "timezone": "Mars/Olympus", "enabled": "yes"}
+    answer = await client.post(URL, json=body, headers=tenant.headers)
+    assert answer.status_code == 422
+    assert r.pointers(answer) == ["/instanceId", "/cron", "/timezone", "/enabled"]
+    assert (await client.post(URL, json={}, headers=tenant.headers)).json()["errors"] == [
+        {"pointer": "/instanceId", "message": "instanceId is required"},
+        {"pointer": "/cron", "message": "cron is required"},
+    ]
+
+
+async def test_nulls_take_the_defaults(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    row = await r.make_schedule(client, tenant, enabled=False, overlapPolicy="queue")
+    nulls = {"timezone": None, "enabled": None, "overlapPolicy": None}
+    answer = await client.patch(f"{URL}/{row['id']}", json=nulls, headers=if_match(tenant, 1))
+    assert answer.status_code == 200, answer.text
+    got = answer.json()
+    assert (got["timezone"], got["enabled"], got["overlapPolicy"]) == ("UTC", True, "skip")
+    assert got["nextRunAt"] is not None
+    body = {"instanceId": row["instanceId"], "cron": "@daily"} | nulls
+    replaced = await client.put(f"{URL}/{row['id']}", json=body, headers=if_match(tenant, 2))
+    assert replaced.status_code == 200 and replaced.json()["timezone"] == "UTC"
+
+
+async def test_an_invalid_patch_names_its_member(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    row = await r.make_schedule(client, tenant)
+    answer = await client.patch(
+        f"{URL}/{row['id']}", json={"timezone": "Nowhere/Else"}, headers=if_match(tenant, 1)
+    )
+    assert answer.status_code == 422 and r.pointers(answer) == ["/timezone"]
+    assert (await client.get(f"{URL}/{row['id']}", headers=tenant.headers)).json() == row
+
+
+async def test_enabled_filter(client: httpx.AsyncClient, tenant: TestTenant) -> None:
+    off = await r.make_schedule(client, tenant, enabled=False)
+    on = await r.make_schedule(client, tenant)
+    for value, expected in (("false", off), ("true", on)):
+        params = {"enabled": value, "instanceId": expected["instanceId"]}
+        page = (await client.get(URL, params=params, headers=tenant.headers)).json()
+        assert [item["id"] for item in page["items"]] == [expected["id"]]

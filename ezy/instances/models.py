@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -10,6 +11,13 @@ from ezy.base_model import VersionedConfig
 if TYPE_CHECKING:
     from ezy.connections.models import ConnectionProfile
     from ezy.mappings.models import MappingConfiguration
+
+
+class InstanceStatus(StrEnum):
+    """An inactive instance runs nothing; it changes only by activate/deactivate."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
 
 
 class Instance(VersionedConfig):
@@ -29,7 +37,8 @@ class Instance(VersionedConfig):
     target_profile_id: uuid.UUID
     mapping_id: uuid.UUID
     options: dict = fields.JSONField(default=dict)
-    status = fields.CharField(max_length=16, default="inactive")
+    # The same varchar(16) as before the enum: no migration.
+    status = fields.CharEnumField(InstanceStatus, max_length=16, default=InstanceStatus.INACTIVE)
     # Incremental cursor: moved only by the runner's checkpoint, never by a config write.
     cursor = fields.TextField(null=True)
     cursor_updated_at = fields.DatetimeField(null=True)

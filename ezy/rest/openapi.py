@@ -23,9 +23,11 @@ from ezy.rest import (
     connection_profiles,
     dlq,
     docs,
+    instances,
     openapi_audit,
     openapi_paths,
     openapi_runs,
+    schedules,
     sync_events,
     sync_logs,
     webhook_endpoints,
@@ -33,7 +35,6 @@ from ezy.rest import (
 from ezy.rest.openapi_build import Api, Schema, header, problem_responses, problem_schemas
 from ezy.rest.openapi_documents import connection_schemas, mapping_schemas
 from ezy.rest.openapi_models import model_components
-from ezy.rest.openapi_schemas import all_schemas
 
 GROUPS = (
     openapi_paths.api_keys,
@@ -52,6 +53,8 @@ GROUPS = (
 # The REST modules whose components come from their contracts.
 MODELLED = (
     connection_profiles.COMPONENTS,
+    instances.COMPONENTS,
+    schedules.COMPONENTS,
     sync_logs.COMPONENTS,
     sync_events.COMPONENTS,
     dlq.COMPONENTS,
@@ -114,7 +117,6 @@ def _document() -> Schema:
         group(api)
     schemas = (
         problem_schemas()
-        | all_schemas()
         | mapping_schemas()
         | connection_schemas()
         | model_components(MODELLED)

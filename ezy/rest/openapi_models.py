@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from ezy.contract import View
-from ezy.rest.openapi_build import Schema
+from ezy.contract import Filter, View
+from ezy.rest.openapi_build import Schema, query
 
 REF = "#/components/schemas/{model}"
 
@@ -45,4 +45,39 @@ def _untitled(node: Any) -> Any:
         return {k: _untitled(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
     if isinstance(node, list):
         return [_untitled(item) for item in node]
+    return node
+
+
+def query_params(model: type[Filter]) -> list[Schema]:
+    """A list filter's members as `in: query` parameters (an unknown one is a 400).
+
+    Each parameter is optional and takes the member's schema without its `null` branch (leaving a
+    parameter out is "no filter"); enums and other definitions are inlined, as parameters have no
+    component of their own here.
+    """
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    defs = schema.get("$defs", {})
+    out: list[Schema] = []
+    for name, member in schema.get("properties", {}).items():
+        description = member.get("description") or f"Only those with this `{name}`."
+        out.append(query(name, _untitled(_inline(_not_null(member), defs)), description))
+    return out
+
+
+def _not_null(member: Schema) -> Schema:
+    kept = {k: v for k, v in member.items() if k not in {"anyOf", "default", "description", "title"}}
+    branches = [b for b in member.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        return {**branches[0], **kept}
+    return {**kept, "anyOf": branches} if branches else kept
+
+
+def _inline(node: Any, defs: Mapping[str, Schema]) -> Any:
+    if isinstance(node, dict):
+        target = node.get("$ref", "")
+        if isinstance(target, str) and target.startswith("#/$defs/"):
+            return _inline(defs[target.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
     return node

@@ -8,6 +8,7 @@ every route of its shape can answer are derived in `openapi_build.Api.add`.
 from __future__ import annotations
 
 from ezy.connections import kinds as connection_kinds
+from ezy.instances.contracts import InstanceFilter
 from ezy.rest.openapi_build import (
     NO_CONTENT,
     Api,
@@ -20,7 +21,9 @@ from ezy.rest.openapi_build import (
     reply,
     with_etag,
 )
+from ezy.rest.openapi_models import query_params
 from ezy.rest.openapi_schemas import NAME, UUID, obj
+from ezy.schedules.contracts import ScheduleFilter
 from ezy.webhooks.models import DeliveryStatus, WebhookProvider
 
 V1 = "/api/v1"
@@ -206,10 +209,7 @@ def mapping_configurations(api: Api) -> None:
 
 def instances(api: Api) -> None:
     tag, path = "Instances", f"{V1}/instances"
-    filters = (
-        only_one_of("status", ["active", "inactive"]),
-        *(only(f"{ref_name}Id", UUID) for ref_name in ("sourceProfile", "targetProfile", "mapping")),
-    )
+    filters = tuple(query_params(InstanceFilter))
     config_resource(api, tag, path, "Instance", filters=filters, referenced=True, named=True)
     for action, effect in (("activate", "runs on its triggers"), ("deactivate", "runs nothing")):
         api.add(
@@ -228,7 +228,7 @@ def instances(api: Api) -> None:
 
 
 def schedules(api: Api) -> None:
-    filters = (BY_INSTANCE, only("enabled", {"type": "boolean"}))
+    filters = tuple(query_params(ScheduleFilter))
     config_resource(api, "Schedules", f"{V1}/schedules", "Schedule", filters=filters)
 
 

@@ -1,16 +1,24 @@
 from __future__ import annotations
 
-from ezy.rest.crud import Resource, crud_routes
-from ezy.schedules import service
+from pydantic import BaseModel
 
-resource = Resource(
+from ezy.rest.crud import TypedResource, typed_routes
+from ezy.schedules import service
+from ezy.schedules.contracts import ScheduleFilter, ScheduleInput, SchedulePatch, ScheduleView
+
+resource = TypedResource(
     "/schedules",
+    "Schedule",
+    ScheduleView,
+    ScheduleInput,
+    SchedulePatch,
+    ScheduleFilter,
     service.create,
     service.get,
     service.list_page,
     service.replace,
     service.patch,
     service.delete,
-    service.view,
 )
-routes = crud_routes(resource)
+COMPONENTS: dict[str, type[BaseModel]] = resource.components()
+routes = typed_routes(resource)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from ezy.instances.models import Instance
+from ezy.instances.models import Instance, InstanceStatus
 from ezy.runs.service import RunRequest, start_run
 from ezy.schedules.cron import CronError, next_run
 from ezy.schedules.models import Schedule
@@ -71,7 +71,7 @@ async def _fire(schedule: Schedule, now: datetime) -> int:
     if not claimed:
         return 0  # another scheduler moved it first
     instance = await Instance.get_or_none(id=schedule.instance_id, tenant_id=schedule.tenant_id)
-    if instance is None or instance.status != "active":
+    if instance is None or instance.status != InstanceStatus.ACTIVE:
         return 0  # an inactive instance runs nothing; the schedule stays and fires again later
     request = RunRequest(
         "schedule",
@@ -79,7 +79,7 @@ async def _fire(schedule: Schedule, now: datetime) -> int:
         details={
             "scheduleId": str(schedule.id),
             "dueAt": due_at.isoformat(),
-            "overlapPolicy": schedule.overlap_policy,
+            "overlapPolicy": str(schedule.overlap_policy),
         },
     )
     try:
