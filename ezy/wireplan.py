@@ -13,7 +13,8 @@ the view's defaults, as `view_of` would.
 
 Understood member types: str/int/bool/dict and any JSON value (`object`), as stored; float,
 datetime (RFC 3339), UUID (text), StrEnum (its value), a nested View (read from an object or a
-stored dict, defaults filled in), lists of these, and their `| None`. Anything else raises TypeError when the plan is compiled.
+stored dict, defaults filled in), lists of these, and their `| None`. Anything else raises TypeError
+when the plan is compiled.
 """
 
 from __future__ import annotations
