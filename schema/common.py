@@ -38,6 +38,7 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DATETIME,
     UUID: DEFAULT_SCALAR_REGISTRY[strawberry.ID],
     dict: DEFAULT_SCALAR_REGISTRY[JSON],
+    object: DEFAULT_SCALAR_REGISTRY[JSON],  # a member that is any JSON value (a preview's records)
 }
 
 VersionArg = Annotated[

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from ezy.connections.contracts import ConnectionProfileView
 from ezy.instances import service
 from ezy.instances.models import Instance as InstanceRow
+from ezy.mappings.contracts import MappingConfigurationView
 from ezy.pagination import DEFAULT_PAGE_SIZE
 from schema.common import (
     Deleted,
@@ -28,7 +29,7 @@ from schema.connections import profile_of
 from schema.context import Info
 from schema.errors import ConflictError, NotFoundError, ValidationError, VersionMismatchError
 from schema.loaders import item_fields, now_or_later
-from schema.mappings import MappingConfiguration
+from schema.mappings import mapping_of
 
 
 @strawberry.enum(description="An inactive instance runs nothing; it changes only by activate/deactivate.")
@@ -79,9 +80,9 @@ class Instance:
         return now_or_later(loader, self.row.target_profile_id, profile_of)
 
     @strawberry.field
-    def mapping(self, info: Info) -> MappingConfiguration:
+    def mapping(self, info: Info) -> MappingConfigurationView:
         loader = info.context.loaders.mapping
-        return now_or_later(loader, self.row.mapping_id, MappingConfiguration.from_row)
+        return now_or_later(loader, self.row.mapping_id, mapping_of)
 
     @strawberry.field(description="How many schedules trigger this instance.")
     async def schedule_count(self, info: Info) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ezy.mappings.service import MAX_PREVIEW_RECORDS
+from ezy.mappings.contracts import MAX_PREVIEW_RECORDS
 from tests import resources as r
 from tests.conftest import TestTenant
 

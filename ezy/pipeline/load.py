@@ -10,7 +10,7 @@ from __future__ import annotations
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
 from ezy.connectors.base import Connector, ConnectorError, TransientError, WriteResult
-from ezy.mappings.document import LoadSection
+from ezy.pipeline.mapping import LoadSection
 from ezy.pipeline.records import Entry, FailureCode, RecordFailure, RunFailed, Stage, StageResult, fail
 from ezy.pipeline.retry import RetryPolicy
 

@@ -17,7 +17,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ezy.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ezy.rest import connection_profiles, docs, openapi_audit, openapi_paths, openapi_runs
+from ezy.rest import (
+    connection_profiles,
+    docs,
+    mapping_configurations,
+    openapi_audit,
+    openapi_paths,
+    openapi_runs,
+)
 from ezy.rest.openapi_build import Api, Schema, header, problem_responses, problem_schemas
 from ezy.rest.openapi_documents import connection_schemas, mapping_schemas
 from ezy.rest.openapi_models import model_components
@@ -38,7 +45,7 @@ GROUPS = (
     openapi_runs.operations,
 )
 # The REST modules whose components come from their contracts.
-MODELLED = (connection_profiles.COMPONENTS,)
+MODELLED = (connection_profiles.COMPONENTS, mapping_configurations.COMPONENTS)
 
 DESCRIPTION = """\
 Multi-tenant integration platform: connection profiles, JSON mappings, instances, runs, sync logs and a

@@ -24,8 +24,8 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
-from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
+from ezy.pipeline.mapping import compile_mapping
 from ezy.pipeline.records import RunFailed
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline
@@ -124,7 +124,7 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     heartbeat = asyncio.create_task(_heartbeat(run, lock))
     try:
         source, target = await _open(instance, connectors, secrets)
-        document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
+        document = compile_mapping((await MappingConfiguration.get(id=instance.mapping_id)).document)
         if run.trigger == "replay":
             await replay.run(run, target, document, journal, retry_policy(instance))
         elif batches.is_batch(run):

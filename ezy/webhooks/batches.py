@@ -24,7 +24,7 @@ from collections import Counter
 from typing import Any
 
 from ezy.connectors.base import Connector
-from ezy.mappings.document import MappingDocument
+from ezy.pipeline.mapping import MappingDocument
 from ezy.pipeline.records import RecordFailure
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline
