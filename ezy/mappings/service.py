@@ -4,7 +4,7 @@ and by compiling every expression, so a syntax error is a 422 at save time, not 
 Preview runs normalize -> transform -> validate on at most MAX_PREVIEW_RECORDS records (see the
 contracts), with no side effects, for a saved mapping or an unsaved document, off the event loop and
 within the expression budget: an expression out of budget is a 422 at its place in the document.
-Each call path compiles the document once (`compiled`) and hands the compiled mapping along.
+Each call path compiles the document once (`_compiled`) and hands the compiled mapping along.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from ezy.versioning import (
 LABEL = "mapping configuration"
 
 
-def compiled(document: dict[str, Any], base: str = "/document") -> MappingDocument:
+def _compiled(document: dict[str, Any], base: str = "/document") -> MappingDocument:
     """The document checked and compiled (once); else a 422 listing every problem under `base`."""
     try:
         return compile_mapping(document)
@@ -55,7 +55,7 @@ def compiled(document: dict[str, Any], base: str = "/document") -> MappingDocume
 
 @audited("mappingConfiguration.create")
 async def create(ctx: TenantContext, data: MappingConfigurationInput) -> MappingConfiguration:
-    compiled(data.document)
+    _compiled(data.document)
     await ensure_unique_name(MappingConfiguration, ctx, data.name, label=LABEL)
     with integrity_conflict(f"a {LABEL} named {data.name!r} already exists"):
         return await MappingConfiguration.create(
@@ -96,7 +96,7 @@ async def patch(
 async def _write(
     ctx: TenantContext, row: MappingConfiguration, data: MappingConfigurationInput, version: int
 ) -> MappingConfiguration:
-    compiled(data.document)
+    _compiled(data.document)
     await ensure_unique_name(MappingConfiguration, ctx, data.name, label=LABEL, exclude_id=row.id)
     values = {"name": data.name, "document": data.document}
     return await update_versioned(MappingConfiguration, ctx, row.id, version, values, label=LABEL)
@@ -113,12 +113,12 @@ async def delete(ctx: TenantContext, id: object, expected_version: int) -> None:
 
 async def preview_saved(ctx: TenantContext, id: object, data: PreviewInput) -> PreviewResult:
     """The records through the saved mapping `id`, one result per record, in order."""
-    return await _preview(compiled((await get(ctx, id)).document), data.records)
+    return await _preview(_compiled((await get(ctx, id)).document), data.records)
 
 
 async def preview_unsaved(ctx: TenantContext, data: UnsavedPreviewInput) -> PreviewResult:
     """The records through a document that is not saved; its problems are 422s under `/document`."""
-    return await _preview(compiled(data.document), data.records)
+    return await _preview(_compiled(data.document), data.records)
 
 
 async def _preview(mapping: MappingDocument, records: list[Any]) -> PreviewResult:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,8 +74,12 @@ class CompiledTransform(TransformSection):
     key_expression: CompiledExpression | None = None
     filter_expression: CompiledExpression | None = None
     field_expressions: tuple[tuple[str, CompiledExpression], ...] | None = None
-    # All fields in one generated function when every one compiles to Python (see `compile_fields`).
-    all_fields: FieldsFunction | None = None
+
+    @cached_property
+    def all_fields(self) -> FieldsFunction | None:
+        """All fields in one generated function when every one compiles to Python (`compile_fields`);
+        generated on first use, so saving a mapping (which only checks it) does not pay for it."""
+        return compile_fields(self.fields) if self.fields else None
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,6 @@ def _compiled_transform(
             if fields is None
             else tuple((name, compiled[pointer("transform", "fields", name)]) for name in fields)
         ),
-        all_fields=compile_fields(fields) if fields else None,
     )
 
 
