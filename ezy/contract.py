@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, ClassVar, TypeVar
+from types import UnionType
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -201,9 +202,40 @@ def summary(errors: list[FieldError]) -> str:
 # --- answering -----------------------------------------------------------------------------------
 
 
+Convert = Callable[[Any], Any] | None
+
+
 @cache
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
-    return tuple((name, info.alias or name) for name, info in model.model_fields.items())
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Convert], ...]:
+    """Per member: (attribute, wire name, conversion by its declared type; None where JSON already)."""
+    fields = model.model_fields.items()
+    return tuple((name, info.alias or name, _converter(info.annotation)) for name, info in fields)
+
+
+def _converter(annotation: Any) -> Convert:
+    args = [annotation]
+    if get_origin(annotation) in (Union, UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    kind = args[0] if len(args) == 1 else None
+    if kind is datetime:
+        return rfc3339
+    if kind is UUID:
+        return _text
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return _enum_value
+    if kind in (str, int, float, bool, dict) or get_origin(kind) is dict:
+        return None
+    if get_origin(kind) is list and get_args(kind)[0] in (str, int, float, bool):
+        return None
+    return _jsonable
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def wire(view: BaseModel) -> dict[str, Any]:
@@ -212,13 +244,26 @@ def wire(view: BaseModel) -> dict[str, Any]:
     Written by hand rather than `model_dump(mode="json")` because GraphQL refuses field serializers
     (it resolves attributes) and the wire's timestamps have their own form (`rfc3339`).
     """
-    return {alias: _jsonable(getattr(view, name)) for name, alias in _plan(type(view))}
+    return wire_row(type(view), view)
+
+
+def wire_row(model: type[BaseModel], row: Any) -> dict[str, Any]:
+    """An ORM row as REST answers `model`, without building the model: rows were validated when written.
+
+    The same members and forms as `wire(view_of(model, row))` at a fraction of the cost.
+    """
+    out = {}
+    for name, alias, convert in _plan(model):
+        value = getattr(row, name)
+        out[alias] = value if convert is None else convert(value)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
+    """Any other member: nested views, lists of them, and what the plan could not type."""
+    if isinstance(value, enum.Enum):
+        return value.value
     if value is None or isinstance(value, (str, int, float, bool)):
-        if isinstance(value, enum.Enum):
-            return value.value
         return value
     if isinstance(value, datetime):
         return rfc3339(value)
@@ -228,13 +273,25 @@ def _jsonable(value: Any) -> Any:
         return wire(value)
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
-    if isinstance(value, enum.Enum):
-        return value.value
     return value  # JSON members (config, document, payloads) are already JSON
 
 
-def wire_all(views: Iterable[BaseModel]) -> list[dict[str, Any]]:
-    return [wire(view) for view in views]
+def columns_of(data: BaseModel, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """An input's members as ORM column values (python names are column names; enums as values).
+
+    Services write `columns_of(data)` rather than listing members, so a new member needs no service edit.
+    """
+    return {name: _orm_value(getattr(data, name)) for name in type(data).model_fields if name not in exclude}
+
+
+def current_input(model: type[BaseModel], row: Any, **overrides: Any) -> dict[str, Any]:
+    """A row's present state as the body `model` would take: what a merge patch is applied to."""
+    body = {
+        info.alias or name: _jsonable(getattr(row, name))
+        for name, info in model.model_fields.items()
+        if name not in overrides
+    }
+    return body | {model.model_fields[name].alias or name: value for name, value in overrides.items()}
 
 
 def view_of(model: type[M], row: Any) -> M:

@@ -16,21 +16,14 @@ from ezy.connections.contracts import (
 )
 from ezy.connections.models import ConnectionProfile as ConnectionProfileRow
 from ezy.connectors.base import ConnectorKind
-from ezy.contract import view_of
-from ezy.pagination import DEFAULT_PAGE_SIZE
 from schema.common import (
-    Deleted,
-    Page,
-    PageArg,
-    PageSizeArg,
-    VersionArg,
+    as_view,
     contract_input,
     contract_type,
-    or_none,
-    page_request,
 )
 from schema.context import Info
-from schema.errors import ConflictError, NotFoundError, ValidationError, VersionMismatchError
+from schema.crud import Crud, crud_mutations, crud_queries
+from schema.errors import NotFoundError
 
 # The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
 strawberry.enum(ConnectorKind, description="What a profile connects to.")
@@ -41,80 +34,25 @@ contract_type(ConnectionTestView, "ConnectionTest")
 
 
 def profile_of(row: ConnectionProfileRow) -> ConnectionProfileView:
-    return view_of(ConnectionProfileView, row)
+    return as_view(ConnectionProfileView, row)
 
 
-@strawberry.type
-class ConnectionProfilePayload:
-    connection_profile: ConnectionProfileView
-
-
-CreateResult = Annotated[
-    ConnectionProfilePayload | ValidationError | ConflictError,
-    strawberry.union("CreateConnectionProfileResult"),
-]
-WriteResult = Annotated[
-    ConnectionProfilePayload | ValidationError | NotFoundError | ConflictError | VersionMismatchError,
-    strawberry.union("WriteConnectionProfileResult"),
-]
-DeleteResult = Annotated[
-    Deleted | NotFoundError | ConflictError | VersionMismatchError,
-    strawberry.union("DeleteConnectionProfileResult"),
-]
+PROFILES = Crud(
+    "ConnectionProfile",
+    "connection profile",
+    ConnectionProfileView,
+    ConnectionProfileInput,
+    ConnectionProfilePatch,
+    ConnectionProfileFilter,
+    service,  # a module satisfies the protocol
+)
+ConnectionProfileQueries = crud_queries(PROFILES, "connection_profiles")
+ConnectionProfileCrud = crud_mutations(PROFILES)
 TestResult = Annotated[ConnectionTestView | NotFoundError, strawberry.union("TestConnectionProfileResult")]
 
 
-def _payload(row: ConnectionProfileRow) -> ConnectionProfilePayload:
-    return ConnectionProfilePayload(connection_profile=profile_of(row))
-
-
 @strawberry.type
-class ConnectionProfileQueries:
-    @strawberry.field(description="Your connection profiles, newest first; `kind` filters.")
-    async def connection_profiles(
-        self,
-        info: Info,
-        page: PageArg = 1,
-        page_size: PageSizeArg = DEFAULT_PAGE_SIZE,
-        kind: ConnectorKind | None = None,
-    ) -> Page[ConnectionProfileView]:
-        where = ConnectionProfileFilter(kind=kind)
-        rows = await service.list_page(info.context.ctx, page_request(page, page_size), where)
-        return Page.of(rows, profile_of)
-
-    @strawberry.field(description="One connection profile; null when your tenant has none with this id.")
-    async def connection_profile(self, info: Info, id: strawberry.ID) -> ConnectionProfileView | None:
-        row = await or_none(service.get(info.context.ctx, id))
-        return profile_of(row) if row else None
-
-
-@strawberry.type
-class ConnectionProfileMutations:
-    @strawberry.mutation(description="A new profile (REST's POST); `secrets` are stored encrypted.")
-    async def create_connection_profile(self, info: Info, input: ConnectionProfileInput) -> CreateResult:
-        return _payload(await service.create(info.context.ctx, input))
-
-    @strawberry.mutation(description="Replaces the whole profile (REST's PUT).")
-    async def replace_connection_profile(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg, input: ConnectionProfileInput
-    ) -> WriteResult:
-        return _payload(await service.replace(info.context.ctx, id, input, expected_version))
-
-    @strawberry.mutation(description="Changes the given fields (REST's PATCH, JSON Merge Patch).")
-    async def update_connection_profile(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg, patch: ConnectionProfilePatch
-    ) -> WriteResult:
-        return _payload(await service.patch(info.context.ctx, id, patch, expected_version))
-
-    @strawberry.mutation(
-        description="Deletes the profile; a ConflictError names the instances still using it."
-    )
-    async def delete_connection_profile(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg
-    ) -> DeleteResult:
-        await service.delete(info.context.ctx, id, expected_version)
-        return Deleted(id=id)
-
+class ConnectionProfileMutations(ConnectionProfileCrud):  # type: ignore[misc,valid-type]
     @strawberry.mutation(description="Connects with the profile's settings and reports how it went.")
     async def test_connection_profile(self, info: Info, id: strawberry.ID) -> TestResult:
         return await service.test(info.context.ctx, id)

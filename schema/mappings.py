@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.base import get_object_definition
 
-from ezy.contract import parse, view_of
+from ezy.contract import parse
 from ezy.mappings import service
 from ezy.mappings.contracts import (
     MappingConfigurationFilter,
@@ -23,20 +23,10 @@ from ezy.mappings.contracts import (
     UnsavedPreviewInput,
 )
 from ezy.mappings.models import MappingConfiguration as MappingRow
-from ezy.pagination import DEFAULT_PAGE_SIZE
-from schema.common import (
-    Deleted,
-    Page,
-    PageArg,
-    PageSizeArg,
-    VersionArg,
-    contract_input,
-    contract_type,
-    or_none,
-    page_request,
-)
+from schema.common import as_view, contract_input, contract_type
 from schema.context import Info
-from schema.errors import ConflictError, NotFoundError, ValidationError, VersionMismatchError
+from schema.crud import Crud, crud_mutations, crud_queries
+from schema.errors import NotFoundError, ValidationError
 
 # The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
 contract_type(MappingConfigurationView, "MappingConfiguration")
@@ -45,61 +35,40 @@ contract_input(MappingConfigurationPatch, "MappingConfigurationPatch")
 contract_type(PreviewStop, "PreviewStop")
 contract_type(PreviewRecordResult, "PreviewResult")
 contract_type(PreviewResult, "MappingPreview")
-# `validate_` (a BaseModel method is called `validate`) is named as the wire names it.
-for _field in get_object_definition(contract_type(PreviewStages, "PreviewStages"), strict=True).fields:
-    if _field.python_name == "validate_":
-        _field.graphql_name = "validate"
+
+
+def _named_as_on_the_wire(graphql_type: type) -> None:
+    # `validate_` (BaseModel has a method `validate`) is answered as `validate`, as REST does.
+    for field in get_object_definition(graphql_type, strict=True).fields:
+        if field.python_name == "validate_":
+            field.graphql_name = "validate"
+
+
+_named_as_on_the_wire(contract_type(PreviewStages, "PreviewStages"))
 
 
 def mapping_of(row: MappingRow) -> MappingConfigurationView:
-    return view_of(MappingConfigurationView, row)
+    return as_view(MappingConfigurationView, row)
 
 
-@strawberry.type
-class MappingConfigurationPayload:
-    mapping_configuration: MappingConfigurationView
-
-
-CreateResult = Annotated[
-    MappingConfigurationPayload | ValidationError | ConflictError,
-    strawberry.union("CreateMappingConfigurationResult"),
-]
-WriteResult = Annotated[
-    MappingConfigurationPayload | ValidationError | NotFoundError | ConflictError | VersionMismatchError,
-    strawberry.union("WriteMappingConfigurationResult"),
-]
-DeleteResult = Annotated[
-    Deleted | NotFoundError | ConflictError | VersionMismatchError,
-    strawberry.union("DeleteMappingConfigurationResult"),
-]
+MAPPINGS = Crud(
+    "MappingConfiguration",
+    "mapping configuration",
+    MappingConfigurationView,
+    MappingConfigurationInput,
+    MappingConfigurationPatch,
+    MappingConfigurationFilter,
+    service,  # a module satisfies the protocol
+)
+MappingCrudQueries = crud_queries(MAPPINGS, "mapping_configurations")
+MappingMutations = crud_mutations(MAPPINGS)
 PreviewMappingResult = Annotated[
     PreviewResult | ValidationError | NotFoundError, strawberry.union("PreviewMappingResult")
 ]
 
 
-def _payload(row: MappingRow) -> MappingConfigurationPayload:
-    return MappingConfigurationPayload(mapping_configuration=mapping_of(row))
-
-
 @strawberry.type
-class MappingQueries:
-    @strawberry.field(description="Your mapping configurations, newest first; `name` filters (exact).")
-    async def mapping_configurations(
-        self,
-        info: Info,
-        page: PageArg = 1,
-        page_size: PageSizeArg = DEFAULT_PAGE_SIZE,
-        name: str | None = None,
-    ) -> Page[MappingConfigurationView]:
-        where = MappingConfigurationFilter(name=name)
-        rows = await service.list_page(info.context.ctx, page_request(page, page_size), where)
-        return Page.of(rows, mapping_of)
-
-    @strawberry.field(description="One mapping configuration; null when your tenant has none with this id.")
-    async def mapping_configuration(self, info: Info, id: strawberry.ID) -> MappingConfigurationView | None:
-        row = await or_none(service.get(info.context.ctx, id))
-        return mapping_of(row) if row else None
-
+class MappingQueries(MappingCrudQueries):  # type: ignore[misc,valid-type]
     @strawberry.field(
         description=(
             "Runs records (at most 100) through a saved mapping (`mappingId`) or an unsaved `document`, "
@@ -120,31 +89,3 @@ class MappingQueries:
         # Only what was given, so a missing document is "document is required" as in REST.
         body: dict[str, Any] = {"records": records} | ({} if document is None else {"document": document})
         return await service.preview_unsaved(ctx, parse(UnsavedPreviewInput, body))
-
-
-@strawberry.type
-class MappingMutations:
-    @strawberry.mutation(description="A new mapping configuration (REST's POST).")
-    async def create_mapping_configuration(
-        self, info: Info, input: MappingConfigurationInput
-    ) -> CreateResult:
-        return _payload(await service.create(info.context.ctx, input))
-
-    @strawberry.mutation(description="Replaces the whole mapping configuration (REST's PUT).")
-    async def replace_mapping_configuration(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg, input: MappingConfigurationInput
-    ) -> WriteResult:
-        return _payload(await service.replace(info.context.ctx, id, input, expected_version))
-
-    @strawberry.mutation(description="Changes the given fields (REST's PATCH, JSON Merge Patch).")
-    async def update_mapping_configuration(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg, patch: MappingConfigurationPatch
-    ) -> WriteResult:
-        return _payload(await service.patch(info.context.ctx, id, patch, expected_version))
-
-    @strawberry.mutation(description="Deletes it; a ConflictError names the instances still using it.")
-    async def delete_mapping_configuration(
-        self, info: Info, id: strawberry.ID, expected_version: VersionArg
-    ) -> DeleteResult:
-        await service.delete(info.context.ctx, id, expected_version)
-        return Deleted(id=id)

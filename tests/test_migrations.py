@@ -132,3 +132,47 @@ async def test_legacy_dead_letters_keep_their_mapped_record_for_display_only(
         {"stage": "validate", "payload": None, "mapped_payload": {"externalId": "1"}},
         {"stage": "transform", "payload": {"id": 2}, "mapped_payload": None},
     ]
+
+
+# The columns of every table the models use, read from the database itself.
+_COLUMNS_SQLITE = """
+SELECT m.name AS "table", p.name AS "column", p."notnull" AS "notnull"
+FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'
+"""
+_COLUMNS_POSTGRES = """
+SELECT table_name AS "table", column_name AS "column", (is_nullable = 'NO') AS "notnull"
+FROM information_schema.columns WHERE table_schema = 'public'
+"""
+
+
+def _model_columns() -> dict[str, dict[str, bool]]:
+    """table -> column -> NOT NULL, as the models declare them."""
+    out: dict[str, dict[str, bool]] = {}
+    for model in Tortoise.apps["models"].values():
+        meta = model._meta
+        columns = out.setdefault(meta.db_table, {})
+        for name, column in meta.fields_db_projection.items():
+            columns[column] = not meta.fields_map[name].null
+    return out
+
+
+async def test_the_committed_migrations_build_what_the_models_expect_from_an_empty_database(
+    empty_database_url: str, tmp_path: Path, runtime: Runtime
+) -> None:
+    """First migration to head on an empty database of this backend: every table, column and NOT NULL."""
+    location = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
+    query = _COLUMNS_POSTGRES if on_postgres() else _COLUMNS_SQLITE
+    rows = await _step(empty_database_url, location, query=query)
+    found: dict[str, dict[str, bool]] = {}
+    for row in rows:
+        found.setdefault(row["table"], {})[row["column"]] = bool(row["notnull"])
+    for table, columns in _model_columns().items():
+        assert table in found, f"no table {table!r} after the migrations"
+        missing = sorted(set(columns) - set(found[table]))
+        assert not missing, f"{table}: columns the models use but no migration adds: {missing}"
+        # A primary key is NOT NULL whatever SQLite's pragma says of it (it reports 0 for some).
+        wrong = sorted(
+            c for c, not_null in columns.items() if not_null != found[table][c] and c != "id" and not_null
+        )
+        assert not wrong, f"{table}: NOT NULL in the models but nullable in the database: {wrong}"

@@ -21,16 +21,15 @@ from ezy.connections.contracts import (
     ConnectionProfilePatch,
     ConnectionTestView,
 )
-from ezy.connections.kinds import cross_check, schemas
+from ezy.connections.kinds import profile_errors
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
-from ezy.contract import parse
+from ezy.contract import columns_of, current_input, parse
 from ezy.errors import FieldError, ValidationFailed
 from ezy.instances.models import Instance
 from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.runtime import current
-from ezy.schemaerrors import schema_errors
 from ezy.scoping import get_scoped, scoped
 from ezy.secretbox import SecretBox
 from ezy.versioning import (
@@ -54,25 +53,19 @@ def _box() -> SecretBox:
 def _secrets(data: ConnectionProfileInput, stored: dict[str, Any]) -> dict[str, Any]:
     """The secrets to store, after checking config and secrets against the kind's declaration."""
     secrets = stored if data.secrets is None else data.secrets
-    config_schema, secrets_schema = schemas(data.kind)
-    errors = schema_errors(config_schema, data.config, "/config")
-    secret_errors = schema_errors(secrets_schema, secrets, "/secrets")
-    if data.secrets is None and stored and secret_errors:
+    errors = profile_errors(data.kind, data.config, secrets)
+    if data.secrets is None and stored and any(e.pointer.startswith("/secrets") for e in errors):
         message = f"the stored secrets do not fit kind {data.kind.value!r}; send secrets"
-        secret_errors = [FieldError("/secrets", message)]
-    errors += secret_errors
-    if not errors:
-        errors = cross_check(data.kind, data.config, set(secrets))
+        errors = [e for e in errors if not e.pointer.startswith("/secrets")] + [
+            FieldError("/secrets", message)
+        ]
     if errors:
         raise ValidationFailed("the connection profile is not valid", errors=errors)
     return secrets
 
 
 def _columns(data: ConnectionProfileInput, secrets: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": data.name,
-        "kind": data.kind.value,
-        "config": data.config,
+    return columns_of(data, exclude={"secrets"}) | {
         "secrets_encrypted": _box().encrypt(secrets),
         "secret_keys": sorted(secrets),
     }
@@ -113,8 +106,8 @@ async def patch(
     row = await get(ctx, id)
     check_version(row, expected_version)
     stored = _box().decrypt(row.secrets_encrypted)
-    current_input = {"name": row.name, "kind": row.kind, "config": row.config, "secrets": stored}
-    merged = merge_patch(current_input, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
+    present = current_input(ConnectionProfileInput, row, secrets=stored)
+    merged = merge_patch(present, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
     merged.setdefault("secrets", {})  # removed by the patch: none, not "keep"
     data = parse(ConnectionProfileInput, merged)
     return await _write(ctx, row, data, _secrets(data, stored), expected_version)

@@ -1,4 +1,4 @@
-"""The `http` kind's profile: its JSON Schemas (the contract in api.md) and the settings read from them.
+"""The `http` kind's profile: its config and secrets models (api.md's contract) and the settings from them.
 
 config:
     baseUrl            the API's root; a mapping's `extract.resource` / `load.resource` is a path under it
@@ -26,93 +26,118 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
-Schema = Mapping[str, Any]
-_NAME = {"type": "string", "minLength": 1, "maxLength": 100}
-_SECRET = {"type": "string", "minLength": 1, "maxLength": 500}
-_URL = {"type": "string", "maxLength": 2000, "pattern": "^https?://[^/?#\\s]+"}
-_PATH = {"type": "string", "maxLength": 500}
+from pydantic import ConfigDict, Field
+
+from ezy.connectors.base import KindSettings
+
 _TOKEN = "^[!#-'*+.0-9A-Z^-z|~-]+$"  # an HTTP header name (RFC 9110 token)
+_URL = "^https?://[^/?#\\s]+"
 PAGINATION_TYPES = ("none", "page", "offset", "cursor", "next", "link")
-
-
-def _needs(kind: str, *names: str) -> dict[str, Any]:
-    return {"if": {"properties": {"type": {"const": kind}}}, "then": {"required": list(names)}}
-
-
-CONFIG_SCHEMA: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["baseUrl"],
-    "properties": {
-        "baseUrl": _URL,
-        "auth": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": ["none", "bearer", "basic", "header"]},
-                "header": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 200,
-                    "pattern": "^[!#-'*+.0-9A-Z^-z|~-]+$",
-                },
-                "username": {"type": "string", "maxLength": 200},
-            },
-            "allOf": [_needs("basic", "username"), _needs("header", "header")],
-        },
-        "pagination": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type"],
-            "properties": {
-                "type": {"enum": list(PAGINATION_TYPES)},
-                "pageParam": _NAME,
-                "startPage": {"type": "integer", "minimum": 0},
-                "offsetParam": _NAME,
-                "sizeParam": _NAME,
-                "pageSize": {"type": "integer", "minimum": 1, "maximum": 10_000},
-                "cursorParam": _NAME,
-                "cursorPath": {**_PATH, "minLength": 1},
-                "nextPath": {**_PATH, "minLength": 1},
-                "maxPages": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-            },
-            "allOf": [_needs("cursor", "cursorPath"), _needs("next", "nextPath")],
-        },
-        "recordsPath": _PATH,
-        "incrementalParam": _NAME,
-        "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
-        "retries": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "attempts": {"type": "integer", "minimum": 1, "maximum": 10},
-                "initialDelaySeconds": {"type": "number", "minimum": 0, "maximum": 60},
-                "maxDelaySeconds": {"type": "number", "minimum": 0, "maximum": 600},
-            },
-        },
-        "maxResponseBytes": {"type": "integer", "minimum": 1024, "maximum": 256 * 1024 * 1024},
-        "write": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "method": {"enum": ["POST", "PUT", "PATCH"]},
-                "batch": {"type": "boolean"},
-                "concurrency": {"type": "integer", "minimum": 1, "maximum": 32},
-            },
-        },
-        "testPath": _PATH,
-    },
-}
-SECRETS_SCHEMA: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"token": _SECRET, "password": _SECRET, "apiKey": _SECRET},
-}
 # The secret each auth type needs, so a profile cannot be saved half-configured.
 AUTH_SECRET = {"bearer": "token", "basic": "password", "header": "apiKey"}
+
+ParamName = Annotated[str, Field(min_length=1, max_length=100)]
+BodyPath = Annotated[str, Field(max_length=500)]
+Secret = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+# member -> the members its `type` needs (checked in `needed_members`, described in the JSON Schema).
+NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "auth": {"basic": ("username",), "header": ("header",)},
+    "pagination": {"cursor": ("cursorPath",), "next": ("nextPath",)},
+}
+
+
+def _needs_schema(member: str) -> dict[str, Any]:
+    return {
+        "allOf": [
+            {"if": {"properties": {"type": {"const": kind}}}, "then": {"required": list(names)}}
+            for kind, names in NEEDS[member].items()
+        ]
+    }
+
+
+def needed_members(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(pointer, message) for each member a given `type` needs and the config lacks."""
+    missing = []
+    for member, rules in NEEDS.items():
+        value = config.get(member) or {}
+        for name in rules.get(value.get("type", "none"), ()):
+            if not value.get(name):
+                missing.append(
+                    (f"/config/{member}/{name}", f"{name} is required when type is {value['type']!r}")
+                )
+    return missing
+
+
+class HttpAuth(KindSettings):
+    """How requests authenticate; the secret itself is in `secrets` (token, password or apiKey)."""
+
+    type: Literal["none", "bearer", "basic", "header"]
+    header: str | None = Field(None, min_length=1, max_length=200, pattern=_TOKEN)
+    username: str | None = Field(None, max_length=200)
+
+    model_config = ConfigDict(json_schema_extra=_needs_schema("auth"))
+
+
+class HttpPagination(KindSettings):
+    """How the next page is found; reaching `maxPages` is an error, never a silent truncation."""
+
+    type: Literal["none", "page", "offset", "cursor", "next", "link"]
+    page_param: ParamName = "page"
+    start_page: int = Field(1, ge=0, le=2**31)
+    offset_param: ParamName = "offset"
+    size_param: ParamName | None = Field(None, description="Sends `pageSize` with every request.")
+    page_size: int | None = Field(None, ge=1, le=10_000, description="Default: the mapping's batchSize.")
+    cursor_param: ParamName = "cursor"
+    cursor_path: BodyPath | None = Field(
+        None, min_length=1, description="Where the next cursor is in the body."
+    )
+    next_path: BodyPath | None = Field(
+        None, min_length=1, description="Where the next page's URL is in the body."
+    )
+    max_pages: int = Field(10_000, ge=1, le=1_000_000)
+
+    model_config = ConfigDict(json_schema_extra=_needs_schema("pagination"))
+
+
+class HttpRetries(KindSettings):
+    """Retries of 429 (after `Retry-After`), 5xx and timeouts, with exponential backoff and jitter."""
+
+    attempts: int = Field(4, ge=1, le=10)
+    initial_delay_seconds: float = Field(0.5, ge=0, le=60)
+    max_delay_seconds: float = Field(30.0, ge=0, le=600)
+
+
+class HttpWrite(KindSettings):
+    method: Literal["POST", "PUT", "PATCH"] | None = None
+    batch: bool = Field(False, description="One request per batch (a JSON array) instead of per record.")
+    concurrency: int = Field(4, ge=1, le=32)
+
+
+class HttpConfig(KindSettings):
+    """Any JSON REST API (see the module docstring for each member)."""
+
+    base_url: str = Field(max_length=2000, pattern=_URL)
+    auth: HttpAuth = HttpAuth(type="none")
+    pagination: HttpPagination = HttpPagination(type="none")
+    records_path: BodyPath = Field(
+        "", description='Dotted path to the records ("data.items"); default: the body.'
+    )
+    incremental_param: ParamName | None = Field(None, description="Default: the cursor field's name.")
+    timeout_seconds: float = Field(30.0, gt=0, le=300, description="Per attempt, everything included.")
+    retries: HttpRetries = HttpRetries()
+    max_response_bytes: int = Field(32 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    write: HttpWrite = HttpWrite()
+    test_path: BodyPath = Field("", description="What the connection test GETs under baseUrl.")
+
+
+class HttpSecrets(KindSettings):
+    token: Secret | None = Field(None, description="auth type bearer")
+    password: Secret | None = Field(None, description="auth type basic")
+    api_key: Secret | None = Field(None, description="auth type header: the header's value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +197,8 @@ class HttpSettings:
                 size_param=pages.get("sizeParam"),
                 page_size=pages.get("pageSize"),
                 cursor_param=pages.get("cursorParam", "cursor"),
-                cursor_path=pages.get("cursorPath", ""),
-                next_path=pages.get("nextPath", ""),
+                cursor_path=pages.get("cursorPath") or "",
+                next_path=pages.get("nextPath") or "",
                 max_pages=int(pages.get("maxPages", 10_000)),
             ),
             records_path=config.get("recordsPath", ""),

@@ -3,8 +3,10 @@
     ConnectorError          the connector cannot do what was asked (bad config, missing table)
      └── TransientError     worth retrying: network, connection lost, overload, rate limit
 
-A kind is one class with `kind`, `config_schema` and `secrets_schema` (JSON Schemas that reject
-unknown fields), constructed from a profile's config and secrets. Sources yield pages whose
+A kind is one class (a `KindBase`) that declares its `kind`, its profile `config_model` and
+`secrets_model` (closed, strict Pydantic models: the contract the API validates with and OpenAPI
+describes), the rules across the two (`check_profile`) and the hosts a connection test reaches
+(`hosts`), and is constructed from a profile's config and secrets. Sources yield pages whose
 `cursor` resumes the read after that page; targets answer one `WriteResult` per record.
 """
 
@@ -14,6 +16,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from pydantic import ConfigDict
+
+from ezy.contract import Contract
+from ezy.errors import FieldError
 
 WriteMode = Literal["upsert", "insert", "update"]
 
@@ -67,11 +75,43 @@ class WriteResult:
 WRITE_OK = WriteResult(True)
 
 
+class KindSettings(Contract):
+    """A kind's config or secrets: camelCase, closed, and strict (`"10"` is not a number)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class NoSecrets(KindSettings):
+    """This kind keeps no secrets."""
+
+
+class KindBase:
+    """What a connector kind declares about its profiles; the defaults suit a kind without network."""
+
+    kind: ClassVar[ConnectorKind]
+    description: ClassVar[str] = ""
+    config_model: ClassVar[type[KindSettings]]
+    secrets_model: ClassVar[type[KindSettings]] = NoSecrets
+
+    @classmethod
+    def check_profile(cls, config: Mapping[str, Any], secret_keys: set[str]) -> list[FieldError]:
+        """What the models cannot say alone: rules across config and secrets (pointers from the body)."""
+        return []
+
+    @classmethod
+    def hosts(cls, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+        """The (host, port) pairs a connection test of a profile with `config` connects to."""
+        return []
+
+
+def url_host(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port
+
+
 @runtime_checkable
 class Connector(Protocol):
     kind: ClassVar[str]
-    config_schema: ClassVar[Mapping[str, Any]]
-    secrets_schema: ClassVar[Mapping[str, Any]]
 
     async def test(self) -> ConnectionTestResult: ...
 

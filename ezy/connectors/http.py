@@ -29,26 +29,48 @@ from string import Formatter
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from ezy.connectors._http_config import CONFIG_SCHEMA, SECRETS_SCHEMA, HttpSettings
+from ezy.connectors._http_config import AUTH_SECRET, HttpConfig, HttpSecrets, HttpSettings, needed_members
 from ezy.connectors._http_pages import MISSING, lookup, paginator, records_at
 from ezy.connectors._http_request import Answer, GaveUp, Requester
 from ezy.connectors.base import (
     WRITE_OK,
     ConnectionTestResult,
     ConnectorError,
+    ConnectorKind,
+    KindBase,
+    KindSettings,
     Page,
     Resource,
     WriteMode,
     WriteResult,
+    url_host,
 )
+from ezy.errors import FieldError
 
 _METHOD_BY_MODE = {"insert": "POST", "upsert": "PUT", "update": "PATCH"}
 
 
-class HttpConnector:
-    kind: ClassVar[str] = "http"
-    config_schema: ClassVar[Mapping[str, Any]] = CONFIG_SCHEMA
-    secrets_schema: ClassVar[Mapping[str, Any]] = SECRETS_SCHEMA
+class HttpConnector(KindBase):
+    kind: ClassVar[ConnectorKind] = ConnectorKind.HTTP
+    description: ClassVar[str] = (
+        "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
+        "retries; writes per record (a URL template) or per batch."
+    )
+    config_model: ClassVar[type[KindSettings]] = HttpConfig
+    secrets_model: ClassVar[type[KindSettings]] = HttpSecrets
+
+    @classmethod
+    def check_profile(cls, config: Mapping[str, Any], secret_keys: set[str]) -> list[FieldError]:
+        errors = [FieldError(pointer, message) for pointer, message in needed_members(config)]
+        auth_type = (config.get("auth") or {}).get("type", "none")
+        needed = AUTH_SECRET.get(auth_type)
+        if needed and needed not in secret_keys:
+            errors.append(FieldError(f"/secrets/{needed}", f"auth type {auth_type!r} needs secrets.{needed}"))
+        return errors
+
+    @classmethod
+    def hosts(cls, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+        return [url_host(str(config["baseUrl"]))]
 
     def __init__(
         self,

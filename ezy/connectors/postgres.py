@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
+from pydantic import Field
 
 from ezy.connectors._pg_read import build_query, page_cursor, to_record
 from ezy.connectors._pg_sql import COLUMNS_SQL, Column, create_table_sql, quote_table
@@ -26,12 +27,16 @@ from ezy.connectors._pg_write import BatchWriter
 from ezy.connectors.base import (
     ConnectionTestResult,
     ConnectorError,
+    ConnectorKind,
+    KindBase,
+    KindSettings,
     Page,
     Resource,
     TransientError,
     WriteMode,
     WriteResult,
 )
+from ezy.errors import FieldError
 from ezy.netguard import BlockedAddress, UnresolvableHost, ensure_public
 
 TRANSIENT = (
@@ -45,19 +50,38 @@ TRANSIENT = (
 )
 
 
-class PostgresConnector:
-    kind: ClassVar[str] = "postgres"
-    config_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["dsn"],
-        "properties": {"dsn": {"type": "string", "minLength": 1, "pattern": "^postgres(ql)?://"}},
-    }
-    secrets_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"password": {"type": "string"}},
-    }
+class PostgresConfig(KindSettings):
+    dsn: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern="^postgres(ql)?://",
+        description="`postgresql://user@host:5432/db`; the password goes in secrets, never here.",
+    )
+
+
+class PostgresSecrets(KindSettings):
+    password: str | None = Field(None, max_length=500)
+
+
+class PostgresConnector(KindBase):
+    kind: ClassVar[ConnectorKind] = ConnectorKind.POSTGRES
+    description: ClassVar[str] = (
+        "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN."
+    )
+    config_model: ClassVar[type[KindSettings]] = PostgresConfig
+    secrets_model: ClassVar[type[KindSettings]] = PostgresSecrets
+
+    @classmethod
+    def check_profile(cls, config: Mapping[str, Any], secret_keys: set[str]) -> list[FieldError]:
+        if urlsplit(str(config.get("dsn", ""))).password:
+            # config is shown in every response; a password there would leak.
+            return [FieldError("/config/dsn", "put the password in secrets.password, not in the DSN")]
+        return []
+
+    @classmethod
+    def hosts(cls, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+        return dsn_hosts(str(config.get("dsn", "")))
+
     connect_timeout = 10.0
 
     def __init__(

@@ -6,18 +6,16 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from ezy.connectors.base import Connector, ConnectorError
+from ezy.connectors.base import Connector, ConnectorError, ConnectorKind
 from ezy.connectors.http import HttpConnector
 from ezy.connectors.postgres import PostgresConnector
 from ezy.connectors.sample import SampleConnector
 from ezy.connectors.shopify import ShopifyConnector
 
-CONNECTOR_KINDS: dict[str, type[Any]] = {
-    SampleConnector.kind: SampleConnector,
-    PostgresConnector.kind: PostgresConnector,
-    HttpConnector.kind: HttpConnector,
-    ShopifyConnector.kind: ShopifyConnector,
+CONNECTOR_KINDS: dict[ConnectorKind, type[Any]] = {
+    cls.kind: cls for cls in (SampleConnector, PostgresConnector, HttpConnector, ShopifyConnector)
 }
+assert set(CONNECTOR_KINDS) == set(ConnectorKind), "every ConnectorKind member has its module"
 
 
 def open_connector(
@@ -32,7 +30,7 @@ def open_connector(
     `allow_private_networks` is the deployment's setting: kinds that reach the network refuse
     private, loopback and link-local hosts without it. Kinds with no network ignore it.
     """
-    cls = CONNECTOR_KINDS.get(kind)
+    cls = CONNECTOR_KINDS.get(ConnectorKind(kind)) if kind in set(ConnectorKind) else None
     if cls is None:
         raise ConnectorError(f"unknown connector kind {kind!r}")
     if _takes_network_policy(cls):

@@ -14,10 +14,15 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, ClassVar, TypeVar
 
+from pydantic import Field
+
 from ezy.connectors.base import (
     WRITE_OK,
     ConnectionTestResult,
     ConnectorError,
+    ConnectorKind,
+    KindBase,
+    KindSettings,
     Page,
     Resource,
     WriteMode,
@@ -178,17 +183,17 @@ GENERATORS: dict[str, Callable[[random.Random, int], dict[str, Any]]] = {
 }
 
 
-class SampleConnector:
-    kind: ClassVar[str] = "sample"
-    config_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "count": {"type": "integer", "minimum": 0, "maximum": 100_000_000, "default": 1000},
-            "seed": {"type": "integer", "default": 0},
-        },
-    }
-    secrets_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "additionalProperties": False}
+class SampleConfig(KindSettings):
+    """Deterministic generated store data; a counting sink as a target."""
+
+    count: int = Field(1000, ge=0, le=100_000_000, description="Records per resource.")
+    seed: int = Field(0, ge=-(2**63), le=2**63 - 1, description="The same seed gives the same records.")
+
+
+class SampleConnector(KindBase):
+    kind: ClassVar[ConnectorKind] = ConnectorKind.SAMPLE
+    description: ClassVar[str] = "Deterministic generated store data; a counting sink as a target."
+    config_model: ClassVar[type[KindSettings]] = SampleConfig
 
     def __init__(
         self, config: Mapping[str, Any] | None = None, secrets: Mapping[str, Any] | None = None

@@ -21,42 +21,67 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from ezy.connectors._http_config import HttpSettings, Retries
 from ezy.connectors._http_request import Answer, Requester
 from ezy.connectors._shopify_shapes import RESOURCES, SHOP_QUERY, ResourceQuery
 from ezy.connectors._shopify_throttle import CostBucket, ThrottleNeverClears
 from ezy.connectors._shopify_write import WRITERS, as_new
-from ezy.connectors.base import ConnectionTestResult, ConnectorError, Page, Resource, WriteMode, WriteResult
+from ezy.connectors.base import (
+    ConnectionTestResult,
+    ConnectorError,
+    ConnectorKind,
+    KindBase,
+    KindSettings,
+    Page,
+    Resource,
+    WriteMode,
+    WriteResult,
+    url_host,
+)
 from ezy.connectors.http import latest
 
 OVERLAP = timedelta(seconds=60)  # Shopify's updated_at search index lags its writes a little
 MAX_THROTTLED_IN_A_ROW = 5
-_STRING = {"type": "string", "minLength": 1, "maxLength": 500}
 
 
-class ShopifyConnector:
-    kind: ClassVar[str] = "shopify"
-    config_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["shopDomain", "apiVersion"],
-        "properties": {
-            "shopDomain": {
-                "type": "string",
-                "maxLength": 255,
-                "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*\\.myshopify\\.com$",
-            },
-            "apiVersion": {"type": "string", "pattern": "^(\\d{4}-\\d{2}|unstable)$"},
-            # Replaces https://{shopDomain}: a proxy, or a fake store in tests. Obeys the address policy.
-            "endpoint": {"type": "string", "maxLength": 2000, "pattern": "^https?://[^/?#\\s]+"},
-        },
-    }
-    secrets_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["accessToken"],
-        "properties": {"accessToken": _STRING, "webhookSecret": _STRING},
-    }
+class ShopifyConfig(KindSettings):
+    shop_domain: str = Field(
+        max_length=255,
+        pattern="^[A-Za-z0-9][A-Za-z0-9-]*\\.myshopify\\.com$",
+        description="`<shop>.myshopify.com`.",
+    )
+    api_version: str = Field(pattern="^(\\d{4}-\\d{2}|unstable)$", description="`2025-01`, ...")
+    endpoint: str | None = Field(
+        None,
+        max_length=2000,
+        pattern="^https?://[^/?#\\s]+",
+        # A proxy, or a fake store in tests; it obeys the private-network setting.
+        description="Replaces `https://{shopDomain}` as the base URL.",
+    )
+
+
+class ShopifySecrets(KindSettings):
+    access_token: str = Field(min_length=1, max_length=500, description="The Admin API access token.")
+    webhook_secret: str | None = Field(
+        None, min_length=1, max_length=500, description="Verifies `X-Shopify-Hmac-Sha256` of pushes."
+    )
+
+
+class ShopifyConnector(KindBase):
+    kind: ClassVar[ConnectorKind] = ConnectorKind.SHOPIFY
+    description: ClassVar[str] = (
+        "A Shopify store through the Admin GraphQL API: reads products, orders, customers and inventory "
+        "levels in webhook shape; writes products and inventory quantities."
+    )
+    config_model: ClassVar[type[KindSettings]] = ShopifyConfig
+    secrets_model: ClassVar[type[KindSettings]] = ShopifySecrets
+
+    @classmethod
+    def hosts(cls, config: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+        endpoint = config.get("endpoint")
+        return [url_host(str(endpoint)) if endpoint else (str(config["shopDomain"]), 443)]
 
     def __init__(
         self,

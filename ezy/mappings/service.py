@@ -13,7 +13,7 @@ from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
-from ezy.contract import parse
+from ezy.contract import columns_of, current_input, parse
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.expressions import run_off_loop
 from ezy.instances.models import Instance
@@ -58,9 +58,7 @@ async def create(ctx: TenantContext, data: MappingConfigurationInput) -> Mapping
     _compiled(data.document)
     await ensure_unique_name(MappingConfiguration, ctx, data.name, label=LABEL)
     with integrity_conflict(f"a {LABEL} named {data.name!r} already exists"):
-        return await MappingConfiguration.create(
-            tenant_id=ctx.tenant_id, name=data.name, document=data.document
-        )
+        return await MappingConfiguration.create(tenant_id=ctx.tenant_id, **columns_of(data))
 
 
 async def get(ctx: TenantContext, id: object) -> MappingConfiguration:
@@ -89,7 +87,7 @@ async def patch(
     row = await get(ctx, id)
     check_version(row, expected_version)
     sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    merged = merge_patch({"name": row.name, "document": row.document}, sent)
+    merged = merge_patch(current_input(MappingConfigurationInput, row), sent)
     return await _write(ctx, row, parse(MappingConfigurationInput, merged), expected_version)
 
 
@@ -98,8 +96,8 @@ async def _write(
 ) -> MappingConfiguration:
     _compiled(data.document)
     await ensure_unique_name(MappingConfiguration, ctx, data.name, label=LABEL, exclude_id=row.id)
-    values = {"name": data.name, "document": data.document}
-    return await update_versioned(MappingConfiguration, ctx, row.id, version, values, label=LABEL)
+    columns = columns_of(data)
+    return await update_versioned(MappingConfiguration, ctx, row.id, version, columns, label=LABEL)
 
 
 @audited("mappingConfiguration.delete", deleted)

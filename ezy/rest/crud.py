@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.context import TenantContext
-from ezy.contract import Contract, Filter, View, parse, parse_query, view_of, wire
+from ezy.contract import Contract, Filter, View, parse, parse_query, wire_row
 from ezy.pagination import Page, PageRequest
 from ezy.rest.http import if_match, json_object, no_content, ok, page_request, query_filters, tenant_of
 
@@ -103,7 +103,7 @@ class TypedResource:
     created: Callable[[Any], tuple[Any, dict[str, Any]]] = lambda row: (row, {})
 
     def answer(self, row: Any) -> dict[str, Any]:
-        return wire(view_of(self.view, row))
+        return wire_row(self.view, row)
 
     def components(self) -> dict[str, type[BaseModel]]:
         return {self.name: self.view, f"{self.name}Input": self.input, f"{self.name}Patch": self.patch}

@@ -16,6 +16,7 @@ from typing import Any
 from ezy.connections import kinds as connection_kinds
 from ezy.mappings.contracts import MAPPING_DOCUMENT
 from ezy.rest.openapi_build import Schema, ref
+from ezy.rest.openapi_models import inline_schemas
 from ezy.rest.openapi_schemas import NAME, obj
 
 MAPPING_SCHEMA_FILE = "mapping.schema.json"
@@ -59,25 +60,13 @@ def mapping_schemas() -> dict[str, Schema]:
     return out
 
 
-# What each kind is; its config and secrets schemas are the ones the API validates with.
-KIND_DESCRIPTIONS = {
-    "sample": "Deterministic generated store data; a counting sink as a target.",
-    "postgres": "A PostgreSQL table or query; the password goes in `secrets`, not in the DSN.",
-    "shopify": (
-        "A Shopify store through the Admin GraphQL API: reads products, orders, customers and inventory "
-        "levels in webhook shape; writes products and inventory quantities."
-    ),
-    "http": (
-        "Any JSON REST API: auth, pagination (page, offset, cursor, next URL, `Link`), a records path, "
-        "retries; writes per record (a URL template) or per batch."
-    ),
-}
 WRITE_ONLY = "Write-only: responses list the names in `secretKeys`, never a value."
 
 
-def _profile_input(kind: str) -> Schema:
-    config, secrets = (dict(schema) for schema in connection_kinds.schemas(kind))
-    description = KIND_DESCRIPTIONS.get(kind, f"A `{kind}` connection.")
+def _profile_input(kind: str, components: dict[str, Schema]) -> Schema:
+    declared = connection_kinds.declaration(kind)
+    config, secrets = inline_schemas({"c": declared.config_model, "s": declared.secrets_model}, components)
+    description = declared.description or f"A `{kind}` connection."
     return obj(
         {"name": NAME, "kind": {"const": kind}, "config": config, "secrets": secrets | {"writeOnly": True}},
         required=["name", "kind", "config"],
@@ -89,7 +78,8 @@ def _profile_input(kind: str) -> Schema:
 def connection_schemas() -> dict[str, Schema]:
     """The create/replace body is a `oneOf` by `kind`, one closed config schema per kind."""
     names = {kind: f"{kind.capitalize()}ProfileInput" for kind in connection_kinds.kinds()}
-    out: dict[str, Schema] = {name: _profile_input(kind) for kind, name in names.items()}
+    out: dict[str, Schema] = {}
+    out.update({name: _profile_input(kind, out) for kind, name in names.items()})
     out["ConnectionProfileInput"] = {
         "examples": [{"name": "Demo store", "kind": "sample", "config": {"count": 100, "seed": 1}}],
         "oneOf": [ref(name) for name in names.values()],

@@ -28,13 +28,21 @@ _DATA = frozenset({"examples", "default", "const", "enum"})  # values, not schem
 def model_components(groups: Iterable[Mapping[str, type[BaseModel]]]) -> dict[str, Schema]:
     out: dict[str, Schema] = {}
     for group in groups:
-        for name, model in group.items():
-            mode: JsonSchemaMode = "serialization" if issubclass(model, View) else "validation"
-            schema = model.model_json_schema(by_alias=True, ref_template=REF, mode=mode)
-            for def_name, definition in schema.pop("$defs", {}).items():
-                out[def_name] = _finished(definition)
-            out[name] = _finished(schema)
+        for name, schema in zip(group, inline_schemas(group, out), strict=True):
+            out[name] = schema
     return out
+
+
+def inline_schemas(models: Mapping[str, type[BaseModel]], components: dict[str, Schema]) -> list[Schema]:
+    """Each model's schema, its nested models and enums added to `components` (by class name)."""
+    schemas: list[Schema] = []
+    for model in models.values():
+        mode: JsonSchemaMode = "serialization" if issubclass(model, View) else "validation"
+        schema = model.model_json_schema(by_alias=True, ref_template=REF, mode=mode)
+        for def_name, definition in schema.pop("$defs", {}).items():
+            components[def_name] = _finished(definition)
+        schemas.append(_finished(schema))
+    return schemas
 
 
 def _finished(node: Any) -> Any:

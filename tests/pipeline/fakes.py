@@ -20,8 +20,6 @@ class MemorySource:
     """Pages of `records`; the cursor of a page is the index after it, as a string."""
 
     kind: ClassVar[str] = "memory"
-    config_schema: ClassVar[Mapping[str, Any]] = {}
-    secrets_schema: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, records: list[Any], *, fail_pages: dict[int, int] | None = None) -> None:
         self.records = records
@@ -62,8 +60,6 @@ class MemoryTarget:
     """Keeps the last record written per key; `reject` and `down_for` simulate a real target."""
 
     kind: ClassVar[str] = "memory"
-    config_schema: ClassVar[Mapping[str, Any]] = {}
-    secrets_schema: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(
         self,
