@@ -41,7 +41,8 @@ def compiled_once(
     records were evaluated (saving only checks the mapping)."""
     expected = {source: expressions.count(source) for source in expressions}
     assert dict(seen.expressions) == expected
-    assert seen.fields == ([tuple(fields)] if evaluated else [])
+    # As sets: PostgreSQL's jsonb keeps an object's members in an order of its own.
+    assert [set(names) for names in seen.fields] == ([set(fields)] if evaluated else [])
 
 
 async def test_a_run_compiles_each_expression_once_across_its_pages(compilations: Compilations) -> None:
@@ -60,7 +61,7 @@ async def test_runs_given_a_compiled_mapping_compile_nothing(compilations: Compi
             None, MemoryTarget(), mapping, MemoryJournal(), records=chunk, start_stage="normalize"
         )
     # No expression again; the fields function at the first chunk, which the next one reuses.
-    assert not compilations.expressions and compilations.fields == [tuple(FIELDS)]
+    assert not compilations.expressions and [set(f) for f in compilations.fields] == [set(FIELDS)]
 
 
 def test_a_preview_compiles_each_expression_once(compilations: Compilations) -> None:
