@@ -1,16 +1,19 @@
 """One run: pages stream through normalize, transform and validate, then load in batches.
 
 Memory holds one page, the page read ahead (a source's next page is read while the current
-batch loads) and at most one load batch: the runner flushes when the records waiting
+batch loads) and at most two load batches: the runner flushes when the records waiting
 for load and the failures waiting to be recorded together reach the load batch size, so a run
 whose records all fail streams its failures (and its progress) like one whose records all load.
-After each flush the runner reports, in this order, the flush's failures, the references of the
-records that passed (runs given `refs`), the counts, and the cursor of the last page it covered,
-so a checkpoint never gets ahead of what is loaded and recorded.
+A flush loads in the background while the next pages go through the stages (the target's time
+overlaps ours); one flush at a time, so flushes finish in order. After each flush the runner
+reports, in this order, the flush's failures, the references of the records that passed (runs
+given `refs`), the counts, and the cursor of the last page it covered, so a checkpoint never gets
+ahead of what is loaded and recorded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -69,6 +72,7 @@ class _Run:
         self.counts_extract = counts_extract
         self.pending = _Pending()
         self.refs: Iterator[Any] | None = None
+        self.loading: asyncio.Task[None] | None = None  # the flush in the background, if any
 
     async def page(self, page: Page) -> None:
         refs, pending = self.refs, self.pending
@@ -90,7 +94,26 @@ class _Run:
             await self.flush()
 
     async def flush(self) -> None:
-        pending, stats = self.pending, self.stats
+        """Starts loading what is pending, once the flush before it has finished."""
+        await self.settle()
+        pending, self.pending = self.pending, _Pending()
+        self.loading = asyncio.create_task(self._flush(pending))
+
+    async def settle(self) -> None:
+        """Waits for the flush in the background; its failure (a `RunFailed`) is the run's."""
+        if self.loading is not None:
+            loading, self.loading = self.loading, None
+            await loading
+
+    async def abandon(self) -> None:
+        if self.loading is not None and not self.loading.done():
+            self.loading.cancel()
+            with contextlib.suppress(BaseException):
+                await self.loading
+        self.loading = None
+
+    async def _flush(self, pending: _Pending) -> None:
+        stats = self.stats
         load_stats = stats.stages[Stage.LOAD]
         load_stats.in_ += len(pending.entries)
         started = time.perf_counter()
@@ -103,7 +126,6 @@ class _Run:
         stats.success += len(result.ok)
         stats.failed += len(failures)
         stats.skipped += pending.skipped
-        self.pending = _Pending()
         if failures:
             await self.journal.failures(failures)
         if pending.refs:
@@ -192,9 +214,15 @@ async def run_pipeline(
             async for page in timed:
                 await run.page(page)
         await run.flush()
+        await run.settle()
     except RunFailed as exc:
+        # What is already loading finishes and checkpoints: it is written, so the cursor may say so.
+        with contextlib.suppress(RunFailed):
+            await run.settle()
         exc.stats = run.stats.snapshot()
         raise
+    finally:
+        await run.abandon()
     return run.stats
 
 

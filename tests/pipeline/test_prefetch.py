@@ -1,5 +1,6 @@
-"""The source reads the next page while a batch loads, one page ahead and no further; checkpoints
-still wait for their batch, and a run that stops early closes the source."""
+"""While a batch loads, the next batch is read and goes through the stages (one page read ahead of
+it) and no further; checkpoints still wait for their batch, and a run that stops early closes the
+source."""
 
 from __future__ import annotations
 
@@ -72,15 +73,18 @@ def _doc() -> dict[str, Any]:
     }
 
 
-async def test_the_next_page_is_read_while_a_batch_loads_one_page_ahead_only() -> None:
+async def test_the_next_batch_is_read_while_a_batch_loads_and_no_further() -> None:
     source, journal = WatchedSource([{"id": i} for i in range(RECORDS)]), MemoryJournal()
     target = SlowTarget(source, journal)
     stats = await run_pipeline(source, target, _doc(), journal)
 
     assert stats.success == RECORDS and len(target.rows) == RECORDS
     batches = RECORDS // LOAD_BATCH
-    # While batch k loads, the page after it is read, and not one more (the memory bound).
-    assert target.read_during_write[:-1] == [(k + 1) * LOAD_BATCH + PAGE for k in range(batches - 1)]
+    # While batch k loads, the run goes on with the pages after it: at least the page read ahead,
+    # at most the whole next batch and the page read ahead of that one (the memory bound).
+    for k, read in enumerate(target.read_during_write[:-1]):
+        assert (k + 1) * LOAD_BATCH + PAGE <= read <= (k + 2) * LOAD_BATCH + PAGE, (k, read)
+    assert any(read > (k + 1) * LOAD_BATCH + PAGE for k, read in enumerate(target.read_during_write))
     # No checkpoint goes ahead of its batch: during the write of batch k, only the cursors of
     # the batches before it are recorded, never the page being read ahead.
     assert target.checkpoints_during_write == [
@@ -95,7 +99,7 @@ async def test_a_run_that_fails_at_load_reads_no_further_and_closes_the_source()
     with pytest.raises(RunFailed, match="dropped"):
         await run_pipeline(source, target, _doc(), journal)
     assert source.closed
-    assert source.handed_out <= 2 * LOAD_BATCH + PAGE
+    assert source.handed_out <= 3 * LOAD_BATCH + PAGE
     assert journal.checkpoints == [str(LOAD_BATCH)]
 
 
