@@ -50,6 +50,18 @@ class RunHistoryBucket:
         return await _instance(info, self.instance_id)
 
 
+@strawberry.type(
+    description="Runs (of every instance, or the one asked for) that ended in one status, created "
+    "within one bucket."
+)
+class RunTotalsBucket:
+    bucket_start: datetime
+    status: SyncStatus
+    runs: int
+    records: int = strawberry.field(description="The runs' records (`counts.total`), summed.")
+    failed: int = strawberry.field(description="The runs' failed records, summed.")
+
+
 @strawberry.type(description="Entity errors of one stage and code.")
 class ErrorHotspot:
     stage: PipelineStage
@@ -90,6 +102,32 @@ class DashboardQueries:
             RunHistoryBucket(
                 bucket_start=r["bucketStart"],
                 instance_id=strawberry.ID(r["instanceId"]),
+                status=SyncStatus(r["status"]),
+                runs=r["runs"],
+                records=r["records"],
+                failed=r["failed"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="Runs created in [since, until) per bucket and status, oldest first: `runHistory` "
+        "without the split by instance, so a few rows per bucket however many instances there are."
+    )
+    async def run_totals(
+        self,
+        info: Info,
+        since: SinceArg,
+        until: UntilArg = None,
+        bucket: HistoryBucket = HistoryBucket.HOUR,
+        instance_id: InstanceArg = None,
+    ) -> list[RunTotalsBucket]:
+        rows = await dashboards.run_totals(
+            info.context.ctx, since=since, until=until, bucket=bucket.value, instance_id=instance_id
+        )
+        return [
+            RunTotalsBucket(
+                bucket_start=r["bucketStart"],
                 status=SyncStatus(r["status"]),
                 runs=r["runs"],
                 records=r["records"],

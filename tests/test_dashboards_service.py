@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ezy.context import TenantContext
-from ezy.dashboards import dlq_depth, error_hotspots, run_history, watch_run
+from ezy.dashboards import dlq_depth, error_hotspots, run_history, run_totals, watch_run
 from ezy.dlq.models import DeadLetter
 from ezy.errors import NotFound, ValidationFailed
 from ezy.runs.models import EntityError, SyncLog
@@ -86,6 +86,34 @@ async def test_run_history_by_day_and_for_one_instance(tenant: TestTenant) -> No
         (day, str(a), "succeeded", 3, 6, 0),
         (day + timedelta(days=1), str(a), "succeeded", 1, 2, 0),
     ]
+
+
+async def test_run_totals_sum_the_instances_of_each_bucket_and_status(
+    tenant: TestTenant, other_tenant: TestTenant
+) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await _run(tenant.id, a, T0 + timedelta(minutes=5), "succeeded", total=10)
+    await _run(tenant.id, b, T0 + timedelta(minutes=50), "succeeded", total=7)
+    await _run(tenant.id, b, T0 + timedelta(minutes=30), "partial", total=10, failed=3)
+    await _run(tenant.id, a, T0 + timedelta(hours=1, minutes=1), "succeeded", total=4)
+    await _run(other_tenant.id, a, T0 + timedelta(minutes=5), "succeeded", total=99)
+
+    totals = await run_totals(_ctx(tenant), since=T0, until=T0 + timedelta(hours=2), bucket="hour")
+
+    assert [(t["bucketStart"], t["status"], t["runs"], t["records"], t["failed"]) for t in totals] == [
+        (T0, "partial", 1, 10, 3),
+        (T0, "succeeded", 2, 17, 0),
+        (T0 + timedelta(hours=1), "succeeded", 1, 4, 0),
+    ]
+    only_b = await run_totals(
+        _ctx(tenant), since=T0, until=T0 + timedelta(days=1), bucket="day", instance_id=b
+    )
+    assert [(t["bucketStart"], t["status"], t["runs"]) for t in only_b] == [
+        (T0.replace(hour=0), "partial", 1),
+        (T0.replace(hour=0), "succeeded", 1),
+    ]
+    with pytest.raises(ValidationFailed):
+        await run_totals(_ctx(tenant), since=T0, until=T0 + timedelta(days=91))
 
 
 async def test_run_history_leaves_out_other_tenants(tenant: TestTenant, other_tenant: TestTenant) -> None:

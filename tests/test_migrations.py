@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,46 @@ async def test_the_committed_migrations_build_what_the_models_expect_from_an_emp
             c for c, not_null in columns.items() if not_null != found[table][c] and c != "id" and not_null
         )
         assert not wrong, f"{table}: NOT NULL in the models but nullable in the database: {wrong}"
+
+
+def _run_sql(tenant: str, n: int, at: str) -> str:
+    return (
+        'INSERT INTO "sync_logs" ("id", "tenant_id", "created_at", "instance_id", "correlation_id", '
+        '"trigger", "status", "total", "success", "failed", "skipped", "stages", "attempt", "request") '
+        "VALUES "
+        f"('00000000-0000-0000-0001-{n:012d}', '{tenant}', '{at}', '00000000-0000-0000-0000-00000000000b', "
+        f"'00000000-0000-0000-0002-{n:012d}', 'api', 'succeeded', 0, 0, 0, 0, '{{}}', 1, '{{}}');"
+    )
+
+
+async def test_sync_logs_stored_before_the_hour_counts_are_counted(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(MIGRATIONS_DIR, after, ignore=shutil.ignore_patterns("__pycache__"))
+    (before / "models").mkdir(parents=True)
+    for name in committed_migrations():
+        if int(name.split("_")[0]) < 4:
+            shutil.copy(after / "models" / name, before / "models")
+    a, b = "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000c"
+    stored = [
+        (a, "2026-11-20 10:15:00+00:00"),
+        (a, "2026-11-20 10:59:59.999999+00:00"),
+        (b, "2026-11-20 10:30:00+00:00"),
+    ]
+    await _step(empty_database_url, before, "".join(_run_sql(t, i, at) for i, (t, at) in enumerate(stored)))
+    # After the upgrade the triggers count new runs: one in the next hour, and one deleted again.
+    later = _run_sql(a, 7, "2026-11-20 11:00:00+00:00") + _run_sql(a, 8, "2026-11-20 11:20:00+00:00")
+    gone = 'DELETE FROM "sync_logs" WHERE "id" = \'00000000-0000-0000-0001-000000000008\';'
+    rows = await _step(
+        empty_database_url,
+        after,
+        later + gone,
+        'SELECT "tenant_id", "hour", "n" FROM "sync_log_hours" ORDER BY "tenant_id", "hour"',
+    )
+    ten = int(datetime(2026, 11, 20, 10, tzinfo=UTC).timestamp()) // 3600
+    assert [(str(r["tenant_id"]), int(r["hour"]), int(r["n"])) for r in rows] == [
+        (a, ten, 2),
+        (a, ten + 1, 1),
+        (b, ten, 1),
+    ]

@@ -9,6 +9,7 @@ from arq import Retry
 
 from ezy.outages import OUTAGE, describe
 from ezy.runs.executor import execute
+from ezy.unavailable import is_unavailable
 
 log = logging.getLogger("ezy.worker")
 # A run interrupted by a Redis or database outage is tried again after this (its run resumes from
@@ -29,7 +30,11 @@ async def run_sync(ctx: dict[str, Any], sync_log_id: str) -> str:
     """
     try:
         outcome = await execute(sync_log_id)
-    except OUTAGE as exc:
+    except Exception as exc:
+        # `is_unavailable` also knows the driver errors that only their message tells from a bug
+        # (asyncpg's "cannot switch to state" on a connection the server terminated mid-query).
+        if not (isinstance(exc, OUTAGE) or is_unavailable(exc)):
+            raise
         delay = OUTAGE_RETRY_SECONDS
         log.warning("run %s interrupted (%s); trying again in %.0f s", sync_log_id, describe(exc), delay)
         raise Retry(defer=OUTAGE_RETRY_SECONDS) from exc

@@ -94,6 +94,7 @@ class Requester:
         self._credentials = credentials(settings, secrets)
         self._secrets = tuple(str(v) for v in secrets.values() if v)
         self._client: httpx.AsyncClient | None = None
+        self.retried = 0  # attempts that failed and were tried again, for the run's logs
 
     def _open(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -120,7 +121,7 @@ class Requester:
             stop=stop_after_attempt(attempts or policy.attempts),
             wait=_waiter(policy.initial_delay, policy.max_delay),
             retry=retry_if_exception_type(_Retry),
-            before_sleep=_log_wait,
+            before_sleep=self._before_retry,
             reraise=True,
         )
         try:
@@ -131,6 +132,10 @@ class Requester:
             message = redact(str(exc), self._secrets)
             raise (GaveUp(message) if exc.reachable else TransientError(message)) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        self.retried += 1
+        _log_wait(state)
 
     async def _attempt(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any) -> Answer:
         client = self._open()

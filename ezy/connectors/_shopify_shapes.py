@@ -18,21 +18,24 @@ from typing import Any
 
 VARIANTS_PER_PRODUCT = 50  # more are fetched with VARIANTS_QUERY, so none is ever cut off
 
-_VARIANT_FIELDS = """
+VARIANT_FIELDS = """
   id legacyResourceId title sku price compareAtPrice position inventoryQuantity inventoryPolicy
   taxable barcode createdAt updatedAt selectedOptions { name value } inventoryItem { legacyResourceId }
+"""
+PRODUCT_FIELDS = """
+  id legacyResourceId title handle descriptionHtml vendor productType status tags
+  templateSuffix createdAt updatedAt publishedAt
+  options { name position values }
 """
 PRODUCTS_QUERY = f"""
 query Products($first: Int!, $after: String, $query: String) {{
   products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id legacyResourceId title handle descriptionHtml vendor productType status tags
-      templateSuffix createdAt updatedAt publishedAt
-      options {{ name position values }}
+      {PRODUCT_FIELDS}
       variants(first: {VARIANTS_PER_PRODUCT}) {{
         pageInfo {{ hasNextPage endCursor }}
-        nodes {{ {_VARIANT_FIELDS} }}
+        nodes {{ {VARIANT_FIELDS} }}
       }}
     }}
   }}
@@ -43,27 +46,30 @@ query ProductVariants($id: ID!, $after: String) {{
   product(id: $id) {{
     variants(first: 100, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
-      nodes {{ {_VARIANT_FIELDS} }}
+      nodes {{ {VARIANT_FIELDS} }}
     }}
   }}
 }}
 """
-_LINE_ITEM_FIELDS = """
+LINE_ITEM_FIELDS = """
   id title sku quantity variantTitle vendor originalUnitPriceSet { shopMoney { amount } }
   variant { legacyResourceId } product { legacyResourceId }
 """
 LINE_ITEMS_PER_ORDER = 25
+ORDER_FIELDS = """
+  id legacyResourceId name email currencyCode displayFinancialStatus createdAt updatedAt
+  totalPriceSet { shopMoney { amount } } subtotalPriceSet { shopMoney { amount } }
+  customer { legacyResourceId firstName lastName email }
+"""
 ORDERS_QUERY = f"""
 query Orders($first: Int!, $after: String, $query: String) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id legacyResourceId name email currencyCode displayFinancialStatus createdAt updatedAt
-      totalPriceSet {{ shopMoney {{ amount }} }} subtotalPriceSet {{ shopMoney {{ amount }} }}
-      customer {{ legacyResourceId firstName lastName email }}
+      {ORDER_FIELDS}
       lineItems(first: {LINE_ITEMS_PER_ORDER}) {{
         pageInfo {{ hasNextPage endCursor }}
-        nodes {{ {_LINE_ITEM_FIELDS} }}
+        nodes {{ {LINE_ITEM_FIELDS} }}
       }}
     }}
   }}
@@ -74,33 +80,33 @@ query OrderLineItems($id: ID!, $after: String) {{
   order(id: $id) {{
     lineItems(first: 100, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
-      nodes {{ {_LINE_ITEM_FIELDS} }}
+      nodes {{ {LINE_ITEM_FIELDS} }}
     }}
   }}
 }}
 """
-CUSTOMERS_QUERY = """
-query Customers($first: Int!, $after: String, $query: String) {
-  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id legacyResourceId email firstName lastName phone state note verifiedEmail taxExempt tags
-      numberOfOrders amountSpent { amount currencyCode } createdAt updatedAt
-      defaultAddress { address1 address2 city province provinceCode country countryCodeV2 zip phone }
-    }
-  }
-}
+CUSTOMER_FIELDS = """
+  id legacyResourceId email firstName lastName phone state note verifiedEmail taxExempt tags
+  numberOfOrders amountSpent { amount currencyCode } createdAt updatedAt
+  defaultAddress { address1 address2 city province provinceCode country countryCodeV2 zip phone }
 """
-_LEVEL_FIELDS = (
-    'id updatedAt location { legacyResourceId } quantities(names: ["available"]) { name quantity }'
-)
+CUSTOMERS_QUERY = f"""
+query Customers($first: Int!, $after: String, $query: String) {{
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {CUSTOMER_FIELDS} }}
+  }}
+}}
+"""
+LEVEL_FIELDS = 'id updatedAt location { legacyResourceId } quantities(names: ["available"]) { name quantity }'
+INVENTORY_ITEM_FIELDS = "id legacyResourceId"
 INVENTORY_QUERY = f"""
 query InventoryItems($first: Int!, $after: String, $query: String) {{
   inventoryItems(first: $first, after: $after, query: $query) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id legacyResourceId
-      inventoryLevels(first: 20) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {_LEVEL_FIELDS} }} }}
+      {INVENTORY_ITEM_FIELDS}
+      inventoryLevels(first: 20) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LEVEL_FIELDS} }} }}
     }}
   }}
 }}
@@ -110,7 +116,7 @@ query InventoryLevels($id: ID!, $after: String) {{
   inventoryItem(id: $id) {{
     inventoryLevels(first: 100, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
-      nodes {{ {_LEVEL_FIELDS} }}
+      nodes {{ {LEVEL_FIELDS} }}
     }}
   }}
 }}
@@ -282,15 +288,43 @@ class ResourceQuery:
     nested_query: str = ""  # ...fetched by this query, from the node found at `nested_root`
     nested_root: str = ""
     incremental: bool = True  # the connection filters and sorts by updated_at
+    # For a bulk operation (ezy.connectors._shopify_bulk): the node's and the nested node's fields,
+    # and the count that decides whether a full read is big enough for one.
+    fields: str = ""
+    nested_fields: str = ""
+    count: str = ""
 
 
 RESOURCES = {
     "products": ResourceQuery(
-        "products", PRODUCTS_QUERY, 8, _one(product), "variants", VARIANTS_QUERY, "product"
+        "products",
+        PRODUCTS_QUERY,
+        8,
+        _one(product),
+        "variants",
+        VARIANTS_QUERY,
+        "product",
+        fields=PRODUCT_FIELDS,
+        nested_fields=VARIANT_FIELDS,
+        count="productsCount",
     ),
-    "orders": ResourceQuery("orders", ORDERS_QUERY, 8, _one(order), "lineItems", LINE_ITEMS_QUERY, "order"),
-    "customers": ResourceQuery("customers", CUSTOMERS_QUERY, 100, _one(customer)),
+    "orders": ResourceQuery(
+        "orders",
+        ORDERS_QUERY,
+        8,
+        _one(order),
+        "lineItems",
+        LINE_ITEMS_QUERY,
+        "order",
+        fields=ORDER_FIELDS,
+        nested_fields=LINE_ITEM_FIELDS,
+        count="ordersCount",
+    ),
+    "customers": ResourceQuery(
+        "customers", CUSTOMERS_QUERY, 100, _one(customer), fields=CUSTOMER_FIELDS, count="customersCount"
+    ),
     # An inventory item's updated_at does not move when a quantity does: levels are read in full.
+    # 2025-01 counts no inventory items; every variant has one, so variants stand in for them.
     "inventory_levels": ResourceQuery(
         "inventoryItems",
         INVENTORY_QUERY,
@@ -300,5 +334,8 @@ RESOURCES = {
         LEVELS_QUERY,
         "inventoryItem",
         incremental=False,
+        fields=INVENTORY_ITEM_FIELDS,
+        nested_fields=LEVEL_FIELDS,
+        count="productVariantsCount",
     ),
 }

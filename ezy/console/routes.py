@@ -1,8 +1,11 @@
-"""GET /: the web console, a static page plus /console/static/ (vanilla JS, nothing from the internet).
+"""GET /: the web console, a static page plus /console/static/ (ES modules, nothing from the internet).
 
 The page and its files are public; the API key is typed into the page, kept in sessionStorage and sent
-only as `Authorization: ApiKey <key>` to /api/v1. A strict Content-Security-Policy keeps the page to
-its own origin, so nothing can be loaded from (or the key sent to) anywhere else.
+only as `Authorization: ApiKey <key>` to /graphql (and in the `connection_init` of the runProgress
+WebSocket). A strict Content-Security-Policy keeps the page to its own origin: `connect-src 'self'`
+covers the same-origin ws:/wss: of the subscription (CSP 3), so no scheme-wide `ws:` is needed, and
+nothing can be loaded from (or the key sent to) anywhere else. The chart library (uPlot, MIT) is
+vendored in static/vendor/ with its licence.
 """
 
 from __future__ import annotations

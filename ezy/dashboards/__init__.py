@@ -4,9 +4,11 @@ from ezy.dashboards.service import (
     ErrorHotspot,
     QueueDepth,
     RunBucket,
+    RunTotal,
     dlq_depth,
     error_hotspots,
     run_history,
+    run_totals,
     watch_run,
 )
 
@@ -14,8 +16,10 @@ __all__ = [
     "ErrorHotspot",
     "QueueDepth",
     "RunBucket",
+    "RunTotal",
     "dlq_depth",
     "error_hotspots",
     "run_history",
+    "run_totals",
     "watch_run",
 ]

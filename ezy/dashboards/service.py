@@ -1,9 +1,11 @@
 """Dashboards: run history, error hot-spots and DLQ depth, aggregated in the database; run progress.
 
-Every aggregation is one GROUP BY in the caller's tenant (`ezy.scoping.scoped`): the rows that come
-back are bounded by buckets x instances x statuses, never by the number of runs. Time buckets are cut
-in SQL (`strftime` on SQLite, `to_char` on PostgreSQL) from a run's `createdAt` (when it was
-triggered), in UTC. Time ranges are half-open, `[since, until)`, and capped per bucket size.
+Every aggregation is grouped in the database, in the caller's tenant (`ezy.scoping.scoped`): the
+rows that come back are bounded by buckets x instances x statuses, never by the number of runs.
+Run history and error hot-spots sum per-hour counts kept by triggers (`ezy.dashboards.history`,
+`ezy.dashboards.hotspots`, migration 4) and read rows only for the partial hours at a range's
+ends, so a month costs about what an hour does. Time buckets are cut from a run's `createdAt` (when
+it was triggered), in UTC. Time ranges are half-open, `[since, until)`, and capped per bucket size.
 """
 
 from __future__ import annotations
@@ -11,23 +13,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-from pypika_tortoise.enums import Dialects
-from pypika_tortoise.terms import Function as SqlFunction
-from pypika_tortoise.terms import Term
-from tortoise.expressions import Function
-from tortoise.functions import Count, Max, Sum
+from tortoise.functions import Count, Max
 
 from ezy.context import TenantContext
+from ezy.dashboards import history, hotspots
+from ezy.dashboards.buckets import CountRows, aware, bucket_moment
 from ezy.dlq.models import DeadLetter
 from ezy.errors import invalid
 from ezy.runs import service as runs
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.views import sync_log_view
 from ezy.scoping import parse_id, scoped
-from ezy.timefmt import parse_rfc3339, utcnow
+from ezy.timefmt import utcnow
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")
@@ -36,18 +36,17 @@ MAX_HISTORY_ROWS = 10_000
 MAX_HOTSPOTS = 100
 POLL_SECONDS = 0.25
 
-# The start of a run's bucket as RFC 3339 text, per dialect (fixed strings: nothing from the caller).
-_SQLITE_FORMATS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%dT00:00:00Z"}
-_POSTGRES_FORMATS = {"hour": 'YYYY-MM-DD"T"HH24":00:00Z"', "day": 'YYYY-MM-DD"T00:00:00Z"'}
 
-
-class RunBucket(TypedDict):
+class RunTotal(TypedDict):
     bucketStart: datetime
-    instanceId: str
     status: str
     runs: int
     records: int
     failed: int
+
+
+class RunBucket(RunTotal):
+    instanceId: str
 
 
 class ErrorHotspot(TypedDict):
@@ -63,36 +62,8 @@ class QueueDepth(TypedDict):
     replaying: int
 
 
-class _BucketSql(SqlFunction):
-    def __init__(self, column: Term, bucket: str) -> None:
-        super().__init__("bucket_start", column)
-        self.bucket = bucket
-
-    def get_function_sql(self, ctx: Any) -> str:
-        column = self.get_arg_sql(self.args[0], ctx)
-        if ctx.dialect == Dialects.POSTGRESQL:
-            return f"to_char({column} AT TIME ZONE 'UTC', '{_POSTGRES_FORMATS[self.bucket]}')"
-        return f"strftime('{_SQLITE_FORMATS[self.bucket]}', {column})"
-
-
-class BucketStart(Function):
-    """`BucketStart("created_at", "hour")`: the bucket's start as text, computed by the database."""
-
-    def __init__(self, field: str, bucket: str) -> None:
-        super().__init__(field)
-        self.bucket = bucket
-
-    def _get_function_field(self, field: Term | str, *default_values: Any) -> _BucketSql:
-        assert isinstance(field, Term)
-        return _BucketSql(field, self.bucket)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _time_range(since: datetime, until: datetime | None, longest: timedelta) -> tuple[datetime, datetime]:
-    start, end = _aware(since), _aware(until) if until is not None else utcnow()
+    start, end = aware(since), aware(until) if until is not None else utcnow()
     if end <= start:
         raise invalid("/until", "until must be later than since")
     if end - start > longest:
@@ -109,6 +80,38 @@ def _instance(instance_id: object | None) -> uuid.UUID | None:
     return parsed
 
 
+async def _grouped_runs(
+    ctx: TenantContext,
+    since: datetime,
+    until: datetime | None,
+    bucket: str,
+    instance_id: object | None,
+    keys: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Runs created in `[since, until)` grouped by time bucket and `keys`, oldest bucket first."""
+    if bucket not in BUCKETS:
+        raise invalid("/bucket", f"bucket must be one of {', '.join(BUCKETS)}")
+    start, end = _time_range(since, until, MAX_RANGE[bucket])
+    found = await history.grouped_runs(ctx, start, end, bucket, _instance(instance_id), keys)
+    if len(found) > MAX_HISTORY_ROWS:
+        raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
+    return [
+        {"bucket_start": key[0], **dict(zip(keys, key[1:], strict=True)), "runs": runs,
+         "records": records, "failed_records": failed}
+        for key, (runs, records, failed) in found.items()
+    ]  # fmt: skip
+
+
+def _total(row: dict[str, Any]) -> RunTotal:
+    return RunTotal(
+        bucketStart=bucket_moment(row["bucket_start"]),
+        status=row["status"],
+        runs=int(row["runs"]),
+        records=int(row["records"] or 0),
+        failed=int(row["failed_records"] or 0),
+    )
+
+
 async def run_history(
     ctx: TenantContext,
     *,
@@ -121,37 +124,22 @@ async def run_history(
 
     Only buckets with runs are answered. `records` sums the runs' totals, `failed` their failed records.
     """
-    if bucket not in BUCKETS:
-        raise invalid("/bucket", f"bucket must be one of {', '.join(BUCKETS)}")
-    start, end = _time_range(since, until, MAX_RANGE[bucket])
-    query = scoped(SyncLog, ctx).filter(created_at__gte=start, created_at__lt=end)
-    if (instance := _instance(instance_id)) is not None:
-        query = query.filter(instance_id=instance)
-    rows = (
-        await query.annotate(
-            bucket_start=BucketStart("created_at", bucket),
-            runs=Count("id"),
-            records=Sum("total"),
-            failed_records=Sum("failed"),
-        )
-        .group_by("bucket_start", "instance_id", "status")
-        .order_by("bucket_start", "instance_id", "status")
-        .limit(MAX_HISTORY_ROWS + 1)
-        .values("bucket_start", "instance_id", "status", "runs", "records", "failed_records")
-    )
-    if len(rows) > MAX_HISTORY_ROWS:
-        raise invalid("/since", "too many buckets: shorten the range, use day buckets or pick an instance")
-    return [
-        RunBucket(
-            bucketStart=parse_rfc3339(row["bucket_start"]),
-            instanceId=str(row["instance_id"]),
-            status=row["status"],
-            runs=int(row["runs"]),
-            records=int(row["records"] or 0),
-            failed=int(row["failed_records"] or 0),
-        )
-        for row in rows
-    ]
+    rows = await _grouped_runs(ctx, since, until, bucket, instance_id, ("instance_id", "status"))
+    return [RunBucket(**_total(row), instanceId=str(row["instance_id"])) for row in rows]
+
+
+async def run_totals(
+    ctx: TenantContext,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    bucket: str = "hour",
+    instance_id: object | None = None,
+) -> list[RunTotal]:
+    """As `run_history`, per time bucket and status only (every instance's runs together, or one's):
+    an overview's series, at most six rows per bucket however many instances there are."""
+    rows = await _grouped_runs(ctx, since, until, bucket, instance_id, ("status",))
+    return [_total(row) for row in rows]
 
 
 async def error_hotspots(
@@ -166,11 +154,13 @@ async def error_hotspots(
     if not 1 <= limit <= MAX_HOTSPOTS:
         raise invalid("/limit", f"limit must be between 1 and {MAX_HOTSPOTS}")
     start, end = _time_range(since, until, MAX_RANGE["day"])
+    instance = _instance(instance_id)
+    if instance is None:
+        return await _tenant_hotspots(ctx, start, end, limit)
     query = scoped(EntityError, ctx).filter(created_at__gte=start, created_at__lt=end)
-    if (instance := _instance(instance_id)) is not None:
-        query = query.filter(sync_log__instance_id=instance)
+    query = query.filter(sync_log__instance_id=instance)
     rows = (
-        await query.annotate(n=Count("id"), last_seen=Max("created_at"))
+        await query.annotate(n=CountRows("id"), last_seen=Max("created_at"))
         .group_by("stage", "code")
         .order_by("-n", "stage", "code")
         .limit(limit)
@@ -182,9 +172,22 @@ async def error_hotspots(
     ]
 
 
+async def _tenant_hotspots(
+    ctx: TenantContext, start: datetime, end: datetime, limit: int
+) -> list[ErrorHotspot]:
+    """The same answer from the per-hour counts (`ezy.dashboards.hotspots`)."""
+    found = await hotspots.counts(ctx, start, end)
+    top = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    seen = await hotspots.last_seen(ctx, [group for group, _ in top], start, end)
+    return [
+        ErrorHotspot(stage=stage, code=code, count=n, lastSeenAt=moment)
+        for ((stage, code), n), moment in zip(top, seen, strict=True)
+    ]
+
+
 def _moment(row: dict[str, Any]) -> datetime:
     value = row["last_seen"]
-    return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 async def dlq_depth(ctx: TenantContext) -> list[QueueDepth]:

@@ -1,7 +1,7 @@
 """The stand-in store's data as Shopify's Admin GraphQL API shows it: webhook-shaped rows in, nodes out.
 
 Gids, camelCase, enums in upper case, UTC timestamps, money as `MoneyBag`s; connections resolve
-`first` / `after` like Shopify's (opaque cursors, `pageInfo`).
+`first` / `after` like Shopify's (opaque cursors, `pageInfo`), or to the end in a bulk operation.
 """
 
 from __future__ import annotations
@@ -18,18 +18,30 @@ def utc(stamp: str | None) -> str | None:
     return datetime.fromisoformat(stamp).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def connection(items: list[dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    def resolve(_info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+def _cursor(position: int) -> str:
+    return base64.b64encode(str(position).encode()).decode()
+
+
+def connection(
+    items: list[dict[str, Any]], shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> Callable[..., dict[str, Any]]:
+    """A connection over `items`, each turned into its node by `shape` only when it is on the page."""
+
+    def resolve(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
         start = int(base64.b64decode(after)) if after else 0
-        chunk = items[start : start + (first or 50)]
+        # A bulk operation reads every connection to the end; a query gets `first` (50 when absent).
+        bulk = isinstance(info.context, dict) and info.context.get("bulk")
+        chunk = items[start:] if bulk and first is None else items[start : start + (first or 50)]
+        nodes = [shape(item) for item in chunk] if shape else chunk
         end = start + len(chunk)
         return {
-            "nodes": chunk,
+            "nodes": nodes,
+            "edges": [{"node": node, "cursor": _cursor(start + n + 1)} for n, node in enumerate(nodes)],
             "pageInfo": {
                 "hasNextPage": end < len(items),
                 "hasPreviousPage": start > 0,
-                "endCursor": base64.b64encode(str(end).encode()).decode() if chunk else None,
-                "startCursor": base64.b64encode(str(start).encode()).decode() if chunk else None,
+                "endCursor": _cursor(end) if chunk else None,
+                "startCursor": _cursor(start) if chunk else None,
             },
         }
 

@@ -33,13 +33,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -52,6 +54,7 @@ from graphql import (
 from graphql.language import SelectionSetNode
 from graphql.utilities import value_from_ast_untyped
 
+from ezy.demo_shopify.bulk import BulkOperation, BulkOperations
 from ezy.demo_shopify.mutations import Mutations
 from ezy.demo_shopify.nodes import (
     connection,
@@ -77,6 +80,13 @@ def admin_schema() -> GraphQLSchema:
     return schema
 
 
+@lru_cache(maxsize=256)
+def checked(query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+    """A query parsed and validated against the schema, once per text (a sync repeats its queries)."""
+    document = parse(query)
+    return document, validate(admin_schema(), document)
+
+
 @dataclass
 class FakeStore:
     token: str = "shpat_test_token"
@@ -98,6 +108,15 @@ class FakeStore:
     requests: list[dict[str, Any]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     throttled: int = 0
+    # Bulk operations (ezy.demo_shopify.bulk): polls until one ends, and how it ends.
+    bulk_polls: int = 3
+    bulk_outcome: str = "COMPLETED"  # or FAILED, CANCELED, EXPIRED
+    bulk_error_code: str = "INTERNAL_SERVER_ERROR"
+    bulk_tamper: Callable[[list[bytes]], list[bytes]] | None = None  # rewrites a result's lines
+    bulk_operations: list[BulkOperation] = field(default_factory=list)
+    bulk_downloads: list[dict[str, str]] = field(default_factory=list)  # each download's headers
+    bulk_cancelled: int = 0
+    faults: list[int] = field(default_factory=list)  # HTTP statuses the next POSTs answer instead
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def drain(self) -> None:
@@ -160,20 +179,37 @@ def _node_cost(connection: GraphQLObjectType, node: FieldNode, variables: dict[s
     return max(cost, 1)
 
 
+def _matching(rows: list[dict[str, Any]], query: str | None) -> list[dict[str, Any]]:
+    """The rows an `updated_at:>='...'` search term lets through (all without one)."""
+    since = _SINCE.search(query or "")
+    if not since:
+        return rows
+    moment = datetime.fromisoformat(since.group(1))
+    return [r for r in rows if datetime.fromisoformat(r["updated_at"]) >= moment]
+
+
+def _allowed(store: FakeStore, info: Any, scope: str) -> None:
+    if scope not in store.scopes:
+        raise PermissionError(f"Access denied for {info.field_name} field. Required access: `{scope}`.")
+
+
 def _listing(
     store: FakeStore, rows: list[dict[str, Any]], scope: str, shape: Callable[..., dict[str, Any]]
 ) -> Any:
     def resolve(info: Any, query: str | None = None, sortKey: str | None = None, **args: Any) -> Any:
-        if scope not in store.scopes:
-            raise PermissionError(f"Access denied for {info.field_name} field. Required access: `{scope}`.")
-        items = rows
-        since = _SINCE.search(query or "")
-        if since:
-            moment = datetime.fromisoformat(since.group(1))
-            items = [r for r in items if datetime.fromisoformat(r["updated_at"]) >= moment]
+        _allowed(store, info, scope)
+        items = _matching(rows, query)
         if sortKey == "UPDATED_AT":
             items = sorted(items, key=lambda r: datetime.fromisoformat(r["updated_at"]))
-        return connection([shape(r) for r in items])(info, **args)
+        return connection(items, shape)(info, **args)
+
+    return resolve
+
+
+def _count(store: FakeStore, rows: list[dict[str, Any]], scope: str) -> Any:
+    def resolve(info: Any, query: str | None = None, **_: Any) -> dict[str, Any]:
+        _allowed(store, info, scope)
+        return {"count": len(_matching(rows, query)), "precision": "EXACT"}
 
     return resolve
 
@@ -183,6 +219,7 @@ def _root(store: FakeStore) -> dict[str, Any]:
     orders = {f"gid://shopify/Order/{o['id']}": o for o in store.orders}
     items = {f"gid://shopify/InventoryItem/{i['id']}": i for i in inventory_items(store.inventory_levels)}
     mutations = Mutations(store)
+    bulk = BulkOperations(store, lambda: _root(store))
     return {
         "shop": {"name": store.name, "myshopifyDomain": store.domain},
         "currentAppInstallation": {"accessScopes": [{"handle": s} for s in store.scopes]},
@@ -198,6 +235,16 @@ def _root(store: FakeStore) -> dict[str, Any]:
         "productVariantsBulkCreate": mutations.variants_create,
         "productVariantsBulkUpdate": mutations.variants_update,
         "inventorySetQuantities": mutations.set_quantities,
+        "productsCount": _count(store, store.products, "read_products"),
+        "ordersCount": _count(store, store.orders, "read_orders"),
+        "customersCount": _count(store, store.customers, "read_customers"),
+        "productVariantsCount": _count(
+            store, [v for p in store.products for v in p.get("variants") or []], "read_products"
+        ),
+        "bulkOperationRunQuery": bulk.run_query,
+        "bulkOperationCancel": bulk.cancel,
+        "currentBulkOperation": bulk.current,
+        "node": bulk.node,
     }
 
 
@@ -215,7 +262,11 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.store
         with store.lock:
             store.requests.append(body)
-        if self.path != f"/admin/api/{VERSION}/graphql.json":
+        with store.lock:
+            fault = store.faults.pop(0) if store.faults else None
+        if fault is not None:
+            self._json(fault, {"errors": "Service Unavailable"})
+        elif self.path != f"/admin/api/{VERSION}/graphql.json":
             self._json(404, {"errors": "Not Found"})
         elif self.headers.get("X-Shopify-Access-Token") != store.token:
             self._json(
@@ -225,10 +276,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, self._graphql(body.get("query", ""), body.get("variables") or {}))
 
+    def do_GET(self) -> None:
+        """A bulk operation's result file (its `url`)."""
+        found = re.fullmatch(r"/bulk/(\d+)\.jsonl(\?.*)?", self.path)
+        with self.store.lock:
+            data = BulkOperations(self.store, dict).download(int(found.group(1))) if found else None
+            if data is not None:
+                self.store.bulk_downloads.append(dict(self.headers))
+        if data is None:
+            self._json(404, {"errors": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         schema = admin_schema()
-        document = parse(query)
-        problems = validate(schema, document)
+        document, problems = checked(query)
         if problems:
             with self.store.lock:
                 self.store.invalid.append(query)

@@ -24,6 +24,7 @@ from ezy.dlq.models import DeadLetter
 from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
+from ezy.logs import request_id_var
 from ezy.mappings.models import MappingConfiguration
 from ezy.pipeline.mapping import compile_mapping
 from ezy.pipeline.records import RunFailed
@@ -35,6 +36,7 @@ from ezy.runs.models import EntityError, SyncLog
 from ezy.runs.service import TERMINAL
 from ezy.runtime import current
 from ezy.timefmt import utcnow
+from ezy.unavailable import is_unavailable
 from ezy.webhooks import batches, pickup
 from ezy.webhooks.receiver import delivery_records, settle_delivery
 
@@ -76,6 +78,15 @@ async def execute(sync_log_id: str) -> Outcome:
     run = await SyncLog.get_or_none(id=sync_log_id)
     if run is None or run.status in TERMINAL:
         return DONE
+    # Every log line of the run, its connectors' included, carries the run's correlation id.
+    token = request_id_var.set(str(run.correlation_id))
+    try:
+        return await _execute(run)
+    finally:
+        request_id_var.reset(token)
+
+
+async def _execute(run: SyncLog) -> Outcome:
     instance = await Instance.get_or_none(id=run.instance_id, tenant_id=run.tenant_id)
     if instance is None or instance.status != "active":
         reason = "the instance was deleted" if instance is None else "the instance is inactive"
@@ -151,9 +162,12 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
         await _hand_back(run)
         raise
     except Exception as exc:  # a bug or a bad configuration: fail the run, keep the worker
-        log.exception("run %s crashed", run.id)
+        # The database or Redis went away (connections terminated, a restart): tried again, not failed.
+        outage = is_unavailable(exc)
+        if not outage:
+            log.exception("run %s crashed", run.id)
         await journal.commit()
-        return await _failed(run, instance, _scrub(f"{type(exc).__name__}: {exc}", secrets), transient=False)
+        return await _failed(run, instance, _scrub(f"{type(exc).__name__}: {exc}", secrets), transient=outage)
     finally:
         heartbeat.cancel()
         for connector in connectors:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from tortoise import fields
+from tortoise.models import Model
 
 from ezy.base_model import TenantOwned
 
@@ -31,8 +32,9 @@ class SyncLog(TenantOwned):
 
     class Meta:
         table = "sync_logs"
+        # (tenant_id, created_at, id): the list's order (`created_at DESC, id DESC`).
         indexes = (
-            ("tenant_id", "created_at"),
+            ("tenant_id", "created_at", "id"),
             ("tenant_id", "instance_id", "created_at"),
             ("tenant_id", "status"),
             ("tenant_id", "trigger"),
@@ -54,4 +56,64 @@ class EntityError(TenantOwned):
 
     class Meta:
         table = "entity_errors"
-        indexes = (("sync_log_id", "created_at"), ("tenant_id", "stage", "code"))
+        # (tenant_id, stage, code, created_at): a hot-spot's last error; (tenant_id, created_at): the
+        # errors of a range's partial end hours.
+        indexes = (
+            ("sync_log_id", "created_at"),
+            ("tenant_id", "stage", "code", "created_at"),
+            ("tenant_id", "created_at"),
+        )
+
+
+class SyncLogHour(Model):
+    """How many sync logs a tenant has per hour (`hour`: whole hours since the epoch of `created_at`).
+
+    Kept by database triggers on `sync_logs` (migration 4), in the writing transaction: never
+    written by the application. Unfiltered lists take their total and deep pages their start from it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tenant_id = fields.UUIDField()
+    hour = fields.BigIntField()
+    n = fields.BigIntField()
+
+    class Meta:
+        table = "sync_log_hours"
+        unique_together = (("tenant_id", "hour"),)
+
+
+class EntityErrorHour(Model):
+    """How many entity errors a tenant has per hour, stage and code (`hour` as in `SyncLogHour`).
+
+    Kept by database triggers on `entity_errors` (migration 4); error hot-spots sum it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tenant_id = fields.UUIDField()
+    hour = fields.BigIntField()
+    stage = fields.CharField(max_length=16)
+    code = fields.CharField(max_length=64)
+    n = fields.BigIntField()
+
+    class Meta:
+        table = "entity_error_hours"
+        unique_together = (("tenant_id", "hour", "stage", "code"),)
+
+
+class RunHour(Model):
+    """Runs per tenant, hour (as in `SyncLogHour`), instance and status, with their records and failed
+    records summed. Kept by database triggers on `sync_logs` (migration 4); run history sums it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tenant_id = fields.UUIDField()
+    hour = fields.BigIntField()
+    instance_id = fields.UUIDField()
+    status = fields.CharField(max_length=16)
+    n = fields.BigIntField()
+    records = fields.BigIntField()
+    failed = fields.BigIntField()
+
+    class Meta:
+        table = "run_hours"
+        unique_together = (("tenant_id", "hour", "instance_id", "status"),)

@@ -15,6 +15,7 @@ from ezy.filters import FilterSpec, one_of, parse_filters, timestamp_value, uuid
 from ezy.idempotency.service import once
 from ezy.instances.models import Instance
 from ezy.pagination import Page, PageRequest, paginate
+from ezy.runs import pages
 from ezy.runs.models import EntityError, SyncLog
 from ezy.runtime import current
 from ezy.scoping import get_scoped, parse_id, scoped
@@ -142,7 +143,10 @@ LOG_FILTERS: FilterSpec = {
 
 
 async def list_logs(ctx: TenantContext, page: PageRequest, filters: Mapping[str, str]) -> Page[SyncLog]:
-    return await paginate(scoped(SyncLog, ctx).filter(**parse_filters(filters, LOG_FILTERS)), page)
+    where = parse_filters(filters, LOG_FILTERS)
+    if not where:  # the whole list: its total and deep pages come from the per-hour counts
+        return await pages.all_logs(ctx, page)
+    return await paginate(scoped(SyncLog, ctx).filter(**where), page)
 
 
 async def list_errors(ctx: TenantContext, log_id: object, page: PageRequest) -> Page[EntityError]:

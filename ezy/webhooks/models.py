@@ -53,3 +53,20 @@ class WebhookDelivery(TenantOwned):
     class Meta:
         table = "webhook_deliveries"
         indexes = (("endpoint_id", "received_at"), ("endpoint_id", "external_id"), ("status", "received_at"))
+
+
+class WebhookEntityWatermark(TenantOwned):
+    """The newest `updated_at` applied for one entity of an instance (see `ezy.webhooks.watermarks`):
+    a delivery older than this is skipped, not loaded."""
+
+    instance: fields.ForeignKeyRelation[Instance] = fields.ForeignKeyField(
+        "models.Instance", related_name="webhook_watermarks", on_delete=fields.CASCADE
+    )
+    instance_id: uuid.UUID  # added by Tortoise at runtime
+    entity_key = fields.CharField(max_length=255)  # "<topic's resource>:<id>", e.g. "products:632910392"
+    source_updated_at = fields.DatetimeField()  # the entity's own `updated_at`, as the sender stamped it
+    delivery_id = fields.UUIDField()  # the delivery that applied it
+
+    class Meta:
+        table = "webhook_entity_watermarks"
+        unique_together = (("instance_id", "entity_key"),)
