@@ -20,7 +20,7 @@ from typing import Any
 
 from ezy.connectors.sample import SampleConnector
 from ezy.expressions._jsonata import JsonataExpression
-from ezy.mappings.document import TransformSection
+from ezy.pipeline.mapping import TransformSection
 from ezy.pipeline.records import Entry
 from ezy.pipeline.transform import TransformStage
 

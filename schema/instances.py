@@ -12,13 +12,14 @@ from ezy.instances import service
 from ezy.instances.contracts import InstanceFilter, InstanceInput, InstancePatch, InstanceView
 from ezy.instances.models import Instance as InstanceRow
 from ezy.instances.models import InstanceStatus
+from ezy.mappings.contracts import MappingConfigurationView
 from schema.common import VersionArg, as_view, contract_input, contract_type
 from schema.connections import profile_of
 from schema.context import Info
 from schema.crud import Crud, crud_mutations, crud_queries
 from schema.errors import NotFoundError, VersionMismatchError
 from schema.loaders import item_fields, now_or_later
-from schema.mappings import MappingConfiguration
+from schema.mappings import mapping_of
 
 # The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
 strawberry.enum(
@@ -48,9 +49,9 @@ class Instance(InstanceView):
         return now_or_later(loader, self.target_profile_id, profile_of)
 
     @strawberry.pydantic.field
-    def mapping(self, info: Info) -> MappingConfiguration:
+    def mapping(self, info: Info) -> MappingConfigurationView:
         loader = info.context.loaders.mapping
-        return now_or_later(loader, self.mapping_id, MappingConfiguration.from_row)
+        return now_or_later(loader, self.mapping_id, mapping_of)
 
     @strawberry.pydantic.field(description="How many schedules trigger this instance.")
     async def schedule_count(self, info: Info) -> int:

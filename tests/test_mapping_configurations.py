@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ezy.mappings.service import MAX_PREVIEW_RECORDS
+from ezy.mappings.contracts import MAX_PREVIEW_RECORDS
 from tests import resources as r
 from tests.conftest import TestTenant
 
@@ -92,6 +92,39 @@ async def test_preview_of_an_unsaved_document(client: httpx.AsyncClient, tenant:
     answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"][0]["output"] == {"n": 3.5}
+
+
+async def test_a_preview_shows_where_records_that_are_not_objects_stop(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"document": r.DOCUMENT, "records": [{"sku": "A"}, 5, None]}
+    answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
+    assert answer.status_code == 200, answer.text
+    good, number, null = answer.json()["results"]
+    assert good["stages"] == {
+        "normalize": {"sku": "A"},
+        "transform": good["output"],
+        "validate": good["output"],
+    }
+    assert good["fields"]["sku"] == {"value": "A", "compiled": "path", "error": None}
+    assert (number["input"], number["stoppedAt"]["code"]) == (5, "not_an_object")
+    assert null["input"] is None and null["stoppedAt"] == {
+        "stage": "normalize",
+        "code": "not_an_object",
+        "message": "record is null",
+    }
+
+
+async def test_too_many_records_are_refused_before_any_is_run(
+    client: httpx.AsyncClient, tenant: TestTenant
+) -> None:
+    body = {"records": [{"sku": "x"}] * (MAX_PREVIEW_RECORDS + 1), "document": r.DOCUMENT, "bogus": 1}
+    answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"pointer": "/records", "message": f"at most {MAX_PREVIEW_RECORDS} records per preview"},
+        {"pointer": "/bogus", "message": "unknown field"},
+    ]
 
 
 @pytest.mark.parametrize(

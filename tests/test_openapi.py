@@ -226,6 +226,20 @@ def test_mapping_document_is_the_published_json_schema(spec: dict[str, Any]) -> 
     assert "$schema" not in spec["components"]["schemas"]["MappingDocument"]
 
 
+def test_mapping_resources_refer_to_the_document_schema(spec: dict[str, Any]) -> None:
+    """The generated mapping components point at the JSON Schema file's component, not a copy of it."""
+    schemas, document = spec["components"]["schemas"], {"$ref": "#/components/schemas/MappingDocument"}
+    for name in ("MappingConfiguration", "MappingConfigurationInput", "UnsavedPreviewInput"):
+        assert document.items() <= schemas[name]["properties"]["document"].items(), name
+    input_validator = component_validator(spec, "MappingConfigurationInput")
+    assert not input_validator.is_valid(
+        {"name": "m", "document": {**PIPELINE_MD_EXAMPLE, "unknownSection": {}}}
+    )
+    # An example's own members are data: a record's `title` is not a schema title to drop.
+    (example,) = schemas["UnsavedPreviewInput"]["examples"]
+    assert "title" in example["records"][0] and "title" in example["document"]["transform"]["fields"]
+
+
 def test_examples_are_valid_against_their_schemas(spec: dict[str, Any]) -> None:
     with_examples = {
         name: s["examples"] for name, s in spec["components"]["schemas"].items() if "examples" in s

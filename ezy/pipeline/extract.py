@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Any
 
 from ezy.connectors.base import Connector, ConnectorError, Page, TransientError
-from ezy.mappings.document import ExtractSection
+from ezy.pipeline.mapping import ExtractSection
 from ezy.pipeline.records import RunFailed
 from ezy.pipeline.retry import RetryPolicy
 

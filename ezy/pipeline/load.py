@@ -8,7 +8,7 @@ checkpoint for that batch, so a later run reads it again.
 from __future__ import annotations
 
 from ezy.connectors.base import Connector, ConnectorError, TransientError, WriteResult
-from ezy.mappings.document import LoadSection
+from ezy.pipeline.mapping import LoadSection
 from ezy.pipeline.records import Entry, FailureCode, RecordFailure, RunFailed, Stage, StageResult, fail
 from ezy.pipeline.retry import RetryPolicy
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ezy.mappings.document import NormalizeSection
 from ezy.pipeline._paths import PathStep, parse_field_path, update_at
+from ezy.pipeline.mapping import NormalizeSection
 from ezy.pipeline.records import Entry, FailureCode, Stage, StageResult, fail
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ezy.expressions import ExpressionBudgetError, budget, scope_deadline
-from ezy.mappings.document import MappingDocument, parse_mapping_document
+from ezy.pipeline.mapping import MappingDocument, compile_mapping
 from ezy.pipeline.normalize import NormalizeStage
 from ezy.pipeline.records import Entry, FailureCode, Stage
 from ezy.pipeline.transform import TransformStage
@@ -33,7 +33,7 @@ class PreviewOutOfBudget(Exception):
 
 def preview(document: MappingDocument | Mapping[str, Any], records: Iterable[Any]) -> list[PreviewResult]:
     """Blocks for as long as the expressions run (up to the preview's budget): call it off the loop."""
-    doc = document if isinstance(document, MappingDocument) else parse_mapping_document(document)
+    doc = document if isinstance(document, MappingDocument) else compile_mapping(document)
     normalize = NormalizeStage(doc.normalize)
     transform = TransformStage(doc.transform)
     validate = ValidateStage(doc.validate)

@@ -22,10 +22,10 @@ from typing import Any
 
 from ezy.connectors.base import Connector, Page
 from ezy.expressions import run_off_loop
-from ezy.mappings.document import MappingDocument, parse_mapping_document
 from ezy.pipeline.extract import batches, prefetched, read_pages
 from ezy.pipeline.journal import RunJournal
 from ezy.pipeline.load import LoadStage
+from ezy.pipeline.mapping import MappingDocument, compile_mapping
 from ezy.pipeline.normalize import NormalizeStage
 from ezy.pipeline.records import Entry, RecordFailure, RunFailed, Stage, StageResult
 from ezy.pipeline.retry import RetryPolicy
@@ -190,7 +190,7 @@ async def run_pipeline(
     Raises `RunFailed` when the run cannot complete; its `stats` hold what was loaded and
     checkpointed before.
     """
-    doc = document if isinstance(document, MappingDocument) else parse_mapping_document(document)
+    doc = document if isinstance(document, MappingDocument) else compile_mapping(document)
     start, policy = Stage(start_stage), retry or RetryPolicy()
     if start not in (Stage.EXTRACT, Stage.NORMALIZE):
         raise ValueError("records enter a run at extract or normalize")

@@ -1,4 +1,4 @@
-"""Transform: the mapping's key, filter, field expressions and defaults, compiled once per run.
+"""Transform: the mapping's key, filter, field expressions and defaults, as `compile_mapping` compiled them.
 
 Every evaluation runs within the expression budget; a record whose expression runs out of it fails
 with `expression_budget` (other evaluation errors are `expression_error` / `filter_error`). A page
@@ -11,16 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ezy.expressions import (
-    CompiledExpression,
-    ExpressionBudgetError,
-    ExpressionError,
-    budget,
-    compile_expression,
-    compile_fields,
-    scope_deadline,
-)
-from ezy.mappings.document import TransformSection, pointer
+from ezy.expressions import CompiledExpression, ExpressionBudgetError, ExpressionError, budget, scope_deadline
+from ezy.pipeline.mapping import TransformSection, compile_transform, pointer
 from ezy.pipeline.records import Entry, FailureCode, Record, RecordFailure, Stage, StageResult, fail
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -31,19 +23,19 @@ class TransformStage:
     stage = Stage.TRANSFORM
 
     def __init__(self, section: TransformSection) -> None:
-        self._key = compile_expression(section.key) if section.key else None
-        self._filter = compile_expression(section.filter) if section.filter else None
+        # A mapping's section comes compiled (`compile_mapping`); one built in code is compiled here.
+        compiled = compile_transform(section)
+        self._key = compiled.key_expression
+        self._filter = compiled.filter_expression
         self.fields: list[tuple[str, CompiledExpression]] | None = (
-            None
-            if section.fields is None
-            else [(n, compile_expression(s)) for n, s in section.fields.items()]
+            None if compiled.field_expressions is None else list(compiled.field_expressions)
         )
         self._defaults = list(section.defaults.items())
         # Bound methods, looked up once per run rather than once per field and record.
         self._evaluators = [(n, e.evaluate) for n, e in self.fields or ()]
         # All fields in one generated function when every one compiles (several times faster);
         # it answers None for a record it leaves to the field-by-field loop.
-        self._all_fields = (compile_fields(section.fields) if section.fields else None) or _field_by_field
+        self._all_fields = compiled.all_fields or _field_by_field
 
     def run(self, entries: list[Entry]) -> StageResult:
         result = StageResult(ok=[])

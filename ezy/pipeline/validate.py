@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from ezy.mappings.document import ValidateSection, pointer
+from ezy.pipeline.mapping import ValidateSection, pointer
 from ezy.pipeline.records import Entry, FailureCode, RecordFailure, Stage, StageResult, fail
 from ezy.pipeline.schema_fastpath import fast_check
 

@@ -24,6 +24,7 @@ from ezy.rest import (
     dlq,
     docs,
     instances,
+    mapping_configurations,
     openapi_audit,
     openapi_paths,
     openapi_runs,
@@ -53,6 +54,7 @@ GROUPS = (
 # The REST modules whose components come from their contracts.
 MODELLED = (
     connection_profiles.COMPONENTS,
+    mapping_configurations.COMPONENTS,
     instances.COMPONENTS,
     schedules.COMPONENTS,
     sync_logs.COMPONENTS,

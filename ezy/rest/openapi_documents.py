@@ -11,36 +11,15 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any, get_args
+from typing import Any
 
 from ezy.connections import kinds as connection_kinds
-from ezy.expressions import BACKENDS, CompiledKind
-from ezy.rest.openapi_build import Schema, array_of, nullable, ref
+from ezy.mappings.contracts import MAPPING_DOCUMENT
+from ezy.rest.openapi_build import Schema, ref
 from ezy.rest.openapi_models import inline_schemas
-from ezy.rest.openapi_schemas import ANY_OBJECT, NAME, config_resource, obj, patch_of
+from ezy.rest.openapi_schemas import NAME, obj
 
 MAPPING_SCHEMA_FILE = "mapping.schema.json"
-MAPPING_DOCUMENT = "MappingDocument"
-
-
-EXAMPLE_DOCUMENT: Schema = {
-    "version": 1,
-    "extract": {"resource": "products"},
-    "normalize": {"trimStrings": True, "numbers": ["variants[*].price"]},
-    "transform": {
-        "key": "id",
-        "filter": "status = 'active'",
-        "fields": {"externalId": "$string(id)", "sku": "variants[0].sku", "title": "$trim(title)"},
-    },
-    "validate": {"required": ["externalId", "sku"]},
-    "load": {"resource": "items", "keys": ["externalId"]},
-}
-EXAMPLE_RECORD: Schema = {
-    "id": 7,
-    "title": " Mug ",
-    "status": "active",
-    "variants": [{"sku": "MUG-1", "price": "9.50"}],
-}
 
 
 def load_mapping_schema() -> Schema:
@@ -71,53 +50,14 @@ def _rebase(node: Any) -> Any:
 
 
 def mapping_schemas() -> dict[str, Schema]:
+    """The document's schema and its `$defs`; the resource and preview components that refer to it
+    are generated from `ezy.mappings.contracts`."""
     source = load_mapping_schema()
     document = {k: v for k, v in source.items() if k not in ("$schema", "$id", "$defs")}
     out: dict[str, Schema] = {MAPPING_DOCUMENT: _rebase(document)}
     for name, definition in source.get("$defs", {}).items():
         out[_def_name(name)] = _rebase(definition)
-    mapping_input = obj(
-        {"name": NAME, "document": ref(MAPPING_DOCUMENT)},
-        required=["name", "document"],
-        examples=[{"name": "Products to items", "document": EXAMPLE_DOCUMENT}],
-    )
-    records = array_of(ANY_OBJECT, maxItems=100, description="Input records, as the source reads them.")
-    stopped = obj(
-        {"stage": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
-        required=["stage", "code", "message"],
-    )
-    backend = {"type": "string", "enum": list(get_args(CompiledKind)), "description": BACKENDS}
-    field_result = obj({"value": {"description": "Any JSON."}, "compiled": backend})
-    stage_names = ("normalize", "transform", "validate")
-    field_result["properties"]["error"] = nullable({"type": "string"})  # the field's own failure, or null
-    result = obj(
-        {
-            "input": ANY_OBJECT,
-            "stages": obj({s: {"description": f"The record after {s} (any JSON)."} for s in stage_names}),
-            "output": nullable(ANY_OBJECT),
-            "stoppedAt": nullable(stopped),
-            "fields": {"type": "object", "additionalProperties": field_result},
-        },
-        required=["input", "stages", "output", "stoppedAt"],
-    )
-    return out | {
-        "MappingConfiguration": config_resource(
-            "A named mapping document.",
-            {"name": NAME, "document": ref(MAPPING_DOCUMENT)},
-            ["name", "document"],
-        ),
-        "MappingConfigurationInput": mapping_input,
-        "MappingConfigurationPatch": patch_of(mapping_input, "JSON Merge Patch of a mapping configuration."),
-        "PreviewInput": obj(
-            {"records": records}, required=["records"], examples=[{"records": [EXAMPLE_RECORD]}]
-        ),
-        "UnsavedPreviewInput": obj(
-            {"document": ref(MAPPING_DOCUMENT), "records": records},
-            required=["document", "records"],
-            examples=[{"document": EXAMPLE_DOCUMENT, "records": [EXAMPLE_RECORD]}],
-        ),
-        "PreviewResult": obj({"results": array_of(result)}, required=["results"]),
-    }
+    return out
 
 
 WRITE_ONLY = "Write-only: responses list the names in `secretKeys`, never a value."

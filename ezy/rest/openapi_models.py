@@ -18,6 +18,11 @@ from ezy.contract import Filter, View
 from ezy.rest.openapi_build import Schema, query
 
 REF = "#/components/schemas/{model}"
+# A member a contract declares as `WithJsonSchema({"x-component": "<Name>", ...})` is a `$ref` to that
+# component: one no model generates, such as the mapping document's (a JSON Schema file). Pydantic
+# refuses a `$ref` in its output to anything but its own definitions, so the ref is written here.
+COMPONENT = "x-component"
+_DATA = frozenset({"examples", "default", "const", "enum"})  # values, not schemas: a "title" there stays
 
 
 def model_components(groups: Iterable[Mapping[str, type[BaseModel]]]) -> dict[str, Schema]:
@@ -35,16 +40,24 @@ def inline_schemas(models: Mapping[str, type[BaseModel]], components: dict[str, 
         mode: JsonSchemaMode = "serialization" if issubclass(model, View) else "validation"
         schema = model.model_json_schema(by_alias=True, ref_template=REF, mode=mode)
         for def_name, definition in schema.pop("$defs", {}).items():
-            components[def_name] = _untitled(definition)
-        schemas.append(_untitled(schema))
+            components[def_name] = _finished(definition)
+        schemas.append(_finished(schema))
     return schemas
 
 
-def _untitled(node: Any) -> Any:
+def _finished(node: Any) -> Any:
+    """Without Pydantic's titles, with `x-component` members as `$ref`s; examples are data, kept as given."""
     if isinstance(node, dict):
-        return {k: _untitled(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+        out = {
+            k: v if k in _DATA else _finished(v)
+            for k, v in node.items()
+            if not (k == "title" and isinstance(v, str))
+        }
+        if isinstance(out.get(COMPONENT), str):
+            out = {"$ref": REF.format(model=out.pop(COMPONENT)), **out}
+        return out
     if isinstance(node, list):
-        return [_untitled(item) for item in node]
+        return [_finished(item) for item in node]
     return node
 
 
@@ -60,7 +73,7 @@ def query_params(model: type[Filter]) -> list[Schema]:
     out: list[Schema] = []
     for name, member in schema.get("properties", {}).items():
         description = member.get("description") or f"Only those with this `{name}`."
-        out.append(query(name, _untitled(_inline(_not_null(member), defs)), description))
+        out.append(query(name, _finished(_inline(_not_null(member), defs)), description))
     return out
 
 

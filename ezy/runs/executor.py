@@ -24,8 +24,8 @@ from ezy.instances.models import Instance
 from ezy.instances.options import option
 from ezy.locks import InstanceLock
 from ezy.logs import request_id_var, run_context
-from ezy.mappings.document import parse_mapping_document
 from ezy.mappings.models import MappingConfiguration
+from ezy.pipeline.mapping import compile_mapping
 from ezy.pipeline.records import RunFailed
 from ezy.pipeline.retry import RetryPolicy, RunRetryPolicy
 from ezy.runs import replay, sources
@@ -139,7 +139,7 @@ async def _run_locked(run: SyncLog, instance: Instance, lock: InstanceLock) -> O
     heartbeat = asyncio.create_task(_heartbeat(run, lock))
     try:
         source, target = await _open(instance, connectors, secrets)
-        document = parse_mapping_document((await MappingConfiguration.get(id=instance.mapping_id)).document)
+        document = compile_mapping((await MappingConfiguration.get(id=instance.mapping_id)).document)
         inputs = sources.RunInputs(instance, source, target, document, journal, retry_policy(instance))
         await sources.source_for(run.trigger).run(run, inputs)
         await journal.commit()

@@ -20,7 +20,7 @@ from tortoise.expressions import F
 
 from ezy.connectors.base import Connector
 from ezy.dlq.models import DeadLetter
-from ezy.mappings.document import MappingDocument
+from ezy.pipeline.mapping import MappingDocument
 from ezy.pipeline.records import RecordFailure, Stage
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline

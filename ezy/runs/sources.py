@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ezy.connectors.base import Connector
 from ezy.instances.models import Instance
-from ezy.mappings.document import MappingDocument
+from ezy.pipeline.mapping import MappingDocument
 from ezy.pipeline.records import RunFailed, Stage
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline

@@ -31,8 +31,8 @@ from typing import Any
 from tortoise import connections
 
 from ezy.connectors.base import Connector
-from ezy.mappings.document import MappingDocument
 from ezy.outages import wait_out
+from ezy.pipeline.mapping import MappingDocument
 from ezy.pipeline.records import RecordFailure
 from ezy.pipeline.retry import RetryPolicy
 from ezy.pipeline.runner import run_pipeline

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ezy.pipeline import RetryPolicy
+from tests.compilations import compilations  # noqa: F401  (a fixture of this package's tests)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from ezy.errors import FieldError
-from ezy.mappings.document import MappingDocumentError, parse_mapping_document, validate_mapping_document
+from ezy.pipeline.mapping import MappingDocumentError, compile_mapping, validate_mapping_document
 
 VALID: dict[str, Any] = {
     "version": 1,
@@ -104,9 +104,9 @@ def test_errors_point_at_the_field(doc: Any, pointer: str, message: str) -> None
 
 
 def test_parse_fills_defaults_and_rejects_invalid_documents() -> None:
-    parsed = parse_mapping_document({"version": 1, "load": {"resource": "t", "mode": "insert"}})
+    parsed = compile_mapping({"version": 1, "load": {"resource": "t", "mode": "insert"}})
     assert (parsed.extract.batch_size, parsed.load.batch_size, parsed.load.mode) == (250, 500, "insert")
     assert parsed.transform.fields is None and parsed.normalize.key_case is None
     with pytest.raises(MappingDocumentError) as raised:
-        parse_mapping_document({"version": 2})
+        compile_mapping({"version": 2})
     assert raised.value.errors == [FieldError("/version", "1 was expected")]

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from ezy.mappings.document import NormalizeSection
+from ezy.pipeline.mapping import NormalizeSection
 from ezy.pipeline.normalize import NormalizeStage
 from ezy.pipeline.records import Entry
 

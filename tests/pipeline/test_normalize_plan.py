@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ezy.connectors.sample import SampleConnector
-from ezy.mappings.document import NormalizeSection
+from ezy.pipeline.mapping import NormalizeSection
 from ezy.pipeline.normalize import NormalizeStage
 from ezy.pipeline.records import Entry
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ezy.expressions import compile_fields
 from ezy.expressions._jsonata import JsonataExpression
-from ezy.mappings.document import TransformSection
+from ezy.pipeline.mapping import TransformSection
 from ezy.pipeline.records import Entry, RecordFailure
 from ezy.pipeline.transform import TransformStage
 

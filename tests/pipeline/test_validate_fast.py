@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from ezy.mappings.document import ValidateSection
+from ezy.pipeline.mapping import ValidateSection
 from ezy.pipeline.records import Entry
 from ezy.pipeline.schema_fastpath import fast_check
 from ezy.pipeline.validate import ValidateStage

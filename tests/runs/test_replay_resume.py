@@ -14,8 +14,8 @@ import pytest
 
 from ezy.connectors.base import ConnectorError
 from ezy.dlq.models import DeadLetter
-from ezy.mappings.document import parse_mapping_document
 from ezy.pipeline import RetryPolicy, RunFailed
+from ezy.pipeline.mapping import compile_mapping
 from ezy.runs import replay
 from ezy.runs.executor import _resume_point
 from ezy.runs.journal import DbJournal
@@ -87,7 +87,7 @@ async def _claimed_replay(tenant: TestTenant, runtime: Runtime) -> SyncLog:
 async def _attempt(log: SyncLog, target: MemoryTarget) -> None:
     journal = DbJournal(log, base=await _resume_point(log))
     try:
-        await replay.run(log, target, parse_mapping_document(DOCUMENT), journal, RetryPolicy(attempts=1))
+        await replay.run(log, target, compile_mapping(DOCUMENT), journal, RetryPolicy(attempts=1))
     finally:
         await journal.commit()
 

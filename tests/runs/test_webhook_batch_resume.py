@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ezy.dlq.models import DeadLetter
-from ezy.mappings.document import parse_mapping_document
 from ezy.pipeline import RetryPolicy, RunFailed
+from ezy.pipeline.mapping import compile_mapping
 from ezy.runs.executor import _resume_point
 from ezy.runs.journal import DbJournal
 from ezy.runs.models import EntityError, SyncLog
@@ -56,7 +56,7 @@ async def _batch_run(tenant: TestTenant, runtime: Runtime) -> SyncLog:
 async def _attempt(log: SyncLog, writes: Writes, ok: int | None = None) -> None:
     journal = DbJournal(log, base=await _resume_point(log))
     try:
-        document = parse_mapping_document(DOCUMENT)
+        document = compile_mapping(DOCUMENT)
         await batches.run_batches(log, writes.target(ok), document, journal, RetryPolicy(attempts=1))
     finally:
         await journal.commit()

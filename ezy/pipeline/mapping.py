@@ -1,15 +1,21 @@
-"""The mapping document: its published JSON Schema, validation with pointers, typed sections.
+"""The mapping document, which the pipeline runs: its JSON Schema, its check, and its compilation.
 
-validate_mapping_document(doc) -> list[FieldError]   schema errors and expression syntax errors
-parse_mapping_document(doc) -> MappingDocument        raises MappingDocumentError when invalid
+    compile_mapping(doc) -> MappingDocument            checked and compiled in one pass; raises
+                                                        MappingDocumentError listing every problem
+    validate_mapping_document(doc) -> list[FieldError]  the same check, answering the problems
+
+Every expression is compiled exactly once, here: saving a mapping, a preview and a run each call
+`compile_mapping` once and hand the result along, so the transform stage evaluates the expressions
+this pass compiled (its section is a `CompiledTransform`). A compiled mapping is for one run or one
+preview at a time: an interpreted expression carries its own budget meter, used by one thread at once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,10 +23,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from ezy.errors import FieldError
-from ezy.expressions import ExpressionSyntaxError, compile_expression
+from ezy.expressions import CompiledExpression, ExpressionSyntaxError, compile_expression, compile_fields
 
 # schema/ is a sibling package owned by the API layer; reading the file directly keeps the
-# domain from importing it (and from importing GraphQL with it).
+# pipeline from importing it (and from importing GraphQL with it).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "mapping.schema.json"
 
 LoadMode = Literal["upsert", "insert", "update"]
@@ -56,6 +62,24 @@ class TransformSection:
     filter: str | None = None
     fields: Mapping[str, str] | None = None  # None: the record passes through
     defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+FieldsFunction = Callable[[Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class CompiledTransform(TransformSection):
+    """The transform section with its expressions compiled: what the transform stage evaluates."""
+
+    key_expression: CompiledExpression | None = None
+    filter_expression: CompiledExpression | None = None
+    field_expressions: tuple[tuple[str, CompiledExpression], ...] | None = None
+
+    @cached_property
+    def all_fields(self) -> FieldsFunction | None:
+        """All fields in one generated function when every one compiles to Python (`compile_fields`);
+        generated on first use, so saving a mapping (which only checks it) does not pay for it."""
+        return compile_fields(self.fields) if self.fields else None
 
 
 @dataclass(frozen=True)
@@ -94,25 +118,85 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(mapping_schema())
 
 
-def validate_mapping_document(doc: object) -> list[FieldError]:
+def compile_mapping(doc: object) -> MappingDocument:
+    """The document checked against its JSON Schema and every expression compiled, once.
+
+    Raises `MappingDocumentError` with every problem: schema errors and expression syntax errors
+    together (one answer lists everything), then the checks that need a well-formed document.
+    """
     errors = [e for error in _validator().iter_errors(doc) for e in _field_errors(error)]
-    if not isinstance(doc, dict):
-        return errors
-    # Expressions are checked even when other parts are wrong, so one answer lists everything.
-    errors.extend(_expression_errors(doc))
-    if not errors:
-        errors.extend(_schema_errors(doc))
-        errors.extend(_unknown_output_fields(doc))
-    return sorted(errors, key=lambda e: e.pointer)
+    compiled: dict[str, CompiledExpression] = {}
+    if isinstance(doc, dict):
+        compiled, syntax_errors = _compile_all(_expressions(doc))
+        errors.extend(syntax_errors)
+        if not errors:
+            errors.extend(_schema_errors(doc))
+            errors.extend(_unknown_output_fields(doc))
+    if errors:
+        raise MappingDocumentError(sorted(errors, key=lambda e: e.pointer))
+    assert isinstance(doc, dict)
+    return _document(doc, compiled)
 
 
-def parse_mapping_document(doc: object) -> MappingDocument:
-    errors = validate_mapping_document(doc)
+def validate_mapping_document(doc: object) -> list[FieldError]:
+    """What `compile_mapping` finds wrong with `doc`, sorted by pointer; empty when it compiles."""
+    try:
+        compile_mapping(doc)
+    except MappingDocumentError as exc:
+        return exc.errors
+    return []
+
+
+def compile_transform(section: TransformSection) -> CompiledTransform:
+    """A section built in code (tests, benchmarks) compiled as `compile_mapping` compiles a document's."""
+    if isinstance(section, CompiledTransform):
+        return section
+    sources = [(pointer("transform", name), getattr(section, name)) for name in ("key", "filter")]
+    sources += [(pointer("transform", "fields", n), s) for n, s in (section.fields or {}).items()]
+    compiled, errors = _compile_all((at, source) for at, source in sources if source)
     if errors:
         raise MappingDocumentError(errors)
-    assert isinstance(doc, dict)
+    return _compiled_transform(section, compiled)
+
+
+def _compile_all(
+    sources: Iterable[tuple[str, str]],
+) -> tuple[dict[str, CompiledExpression], list[FieldError]]:
+    compiled: dict[str, CompiledExpression] = {}
+    errors: list[FieldError] = []
+    for at, source in sources:
+        try:
+            compiled[at] = compile_expression(source)
+        except ExpressionSyntaxError as exc:
+            errors.append(FieldError(at, f"expression syntax error: {exc}"))
+    return compiled, errors
+
+
+def _compiled_transform(
+    section: TransformSection, compiled: Mapping[str, CompiledExpression]
+) -> CompiledTransform:
+    fields = section.fields
+    return CompiledTransform(
+        key=section.key,
+        filter=section.filter,
+        fields=fields,
+        defaults=section.defaults,
+        key_expression=compiled.get(pointer("transform", "key")),
+        filter_expression=compiled.get(pointer("transform", "filter")),
+        field_expressions=(
+            None
+            if fields is None
+            else tuple((name, compiled[pointer("transform", "fields", name)]) for name in fields)
+        ),
+    )
+
+
+def _document(doc: dict[str, Any], compiled: Mapping[str, CompiledExpression]) -> MappingDocument:
     ext, norm = doc.get("extract", {}), doc.get("normalize", {})
     tr, val, load = doc.get("transform", {}), doc.get("validate", {}), doc.get("load", {})
+    transform = TransformSection(
+        key=tr.get("key"), filter=tr.get("filter"), fields=tr.get("fields"), defaults=tr.get("defaults", {})
+    )
     return MappingDocument(
         version=doc["version"],
         extract=ExtractSection(
@@ -128,12 +212,7 @@ def parse_mapping_document(doc: object) -> MappingDocument:
             numbers=tuple(norm.get("numbers", ())),
             key_case=norm.get("keyCase"),
         ),
-        transform=TransformSection(
-            key=tr.get("key"),
-            filter=tr.get("filter"),
-            fields=tr.get("fields"),
-            defaults=tr.get("defaults", {}),
-        ),
+        transform=_compiled_transform(transform, compiled),
         validate=ValidateSection(required=tuple(val.get("required", ())), schema=val.get("schema")),
         load=LoadSection(
             resource=load.get("resource"),
@@ -176,14 +255,6 @@ def _expressions(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for name, source in fields.items() if isinstance(fields, dict) else ():
         if isinstance(source, str):
             yield pointer("transform", "fields", name), source
-
-
-def _expression_errors(doc: dict[str, Any]) -> Iterator[FieldError]:
-    for at, source in _expressions(doc):
-        try:
-            compile_expression(source)
-        except ExpressionSyntaxError as exc:
-            yield FieldError(at, f"expression syntax error: {exc}")
 
 
 def _schema_errors(doc: dict[str, Any]) -> Iterator[FieldError]:
