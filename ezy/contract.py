@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from ezy.errors import FieldError, InvalidRequest, ValidationFailed
+from ezy.mergepatch import merge_patch
 from ezy.schemaerrors import pointer
 from ezy.timefmt import parse_rfc3339, rfc3339
 from ezy.wireplan import wire_compiled
@@ -277,6 +278,14 @@ def current_input(model: type[BaseModel], row: Any, **overrides: Any) -> dict[st
         if name not in overrides
     }
     return body | {model.model_fields[name].alias or name: value for name, value in overrides.items()}
+
+
+def patched(model: type[M], row: Any, patch: BaseModel, **overrides: Any) -> M:
+    """`row` with a JSON Merge Patch applied, parsed as `model` (its pointers are the body's)."""
+    present = current_input(model, row, **overrides)
+    return parse(
+        model, merge_patch(present, patch.model_dump(by_alias=True, exclude_unset=True, mode="json"))
+    )
 
 
 def view_of(model: type[M], row: Any) -> M:

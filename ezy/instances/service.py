@@ -11,13 +11,12 @@ from typing import Any
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
-from ezy.contract import columns_of, current_input, parse
+from ezy.contract import columns_of, patched
 from ezy.errors import FieldError, ValidationFailed
 from ezy.instances.contracts import InstanceFilter, InstanceInput, InstancePatch
 from ezy.instances.models import Instance, InstanceStatus
 from ezy.instances.options import check_options
 from ezy.mappings.models import MappingConfiguration
-from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.schedules.models import Schedule
 from ezy.scoping import exists_scoped, get_scoped, scoped
@@ -79,10 +78,7 @@ async def replace(ctx: TenantContext, id: object, data: InstanceInput, expected_
 async def patch(ctx: TenantContext, id: object, patch: InstancePatch, expected_version: int) -> Instance:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return await _write(
-        ctx, row, parse(InstanceInput, merge_patch(current_input(InstanceInput, row), sent)), expected_version
-    )
+    return await _write(ctx, row, patched(InstanceInput, row, patch), expected_version)
 
 
 async def _write(ctx: TenantContext, row: Instance, data: InstanceInput, version: int) -> Instance:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
-from ezy.contract import columns_of, current_input, parse
+from ezy.contract import columns_of, patched
 from ezy.errors import FieldError, ValidationFailed, invalid
 from ezy.expressions import run_off_loop
 from ezy.instances.models import Instance
@@ -26,7 +26,6 @@ from ezy.mappings.contracts import (
     UnsavedPreviewInput,
 )
 from ezy.mappings.models import MappingConfiguration
-from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.pipeline.mapping import MappingDocument, MappingDocumentError, compile_mapping
 from ezy.pipeline.preview import PreviewOutOfBudget
@@ -86,9 +85,7 @@ async def patch(
 ) -> MappingConfiguration:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    merged = merge_patch(current_input(MappingConfigurationInput, row), sent)
-    return await _write(ctx, row, parse(MappingConfigurationInput, merged), expected_version)
+    return await _write(ctx, row, patched(MappingConfigurationInput, row, patch), expected_version)
 
 
 async def _write(

@@ -12,10 +12,9 @@ from typing import Any
 
 from ezy.audit.hooks import audited, changed, deleted
 from ezy.context import TenantContext
-from ezy.contract import columns_of, current_input, parse
+from ezy.contract import columns_of, patched
 from ezy.errors import invalid
 from ezy.instances.models import Instance
-from ezy.mergepatch import merge_patch
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.schedules.contracts import ScheduleFilter, ScheduleInput, SchedulePatch
 from ezy.schedules.cron import next_run
@@ -70,10 +69,7 @@ async def replace(ctx: TenantContext, id: object, data: ScheduleInput, expected_
 async def patch(ctx: TenantContext, id: object, patch: SchedulePatch, expected_version: int) -> Schedule:
     row = await get(ctx, id)
     check_version(row, expected_version)
-    sent = patch.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return await _write(
-        ctx, row, parse(ScheduleInput, merge_patch(current_input(ScheduleInput, row), sent)), expected_version
-    )
+    return await _write(ctx, row, patched(ScheduleInput, row, patch), expected_version)
 
 
 async def _write(ctx: TenantContext, row: Schedule, data: ScheduleInput, version: int) -> Schedule:
