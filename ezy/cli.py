@@ -104,13 +104,12 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
     if not args.demo:
         serve(settings, roles=("api", "worker", "scheduler"), banner=True)
         return
-    from ezy.demo import ensure_demo
     from ezy.demo_shopify import demo_store
     from ezy.demo_shopify.store import serve_store
 
     # The stand-in Shopify store lives on a loopback port for as long as `ezy up` does.
     with serve_store(demo_store()) as store:
-        demo = _run(settings, lambda: ensure_demo(settings, store.base_url))
+        demo = asyncio.run(_demo(settings, store.base_url))
         print(f"demo tenant: instance {demo.sample_instance} syncs a sample store every minute")
         print(
             f"demo tenant: instance {demo.shopify_instance} syncs products every minute through the shopify "
@@ -121,6 +120,15 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  try: ezy run {demo.sample_instance} --follow")
         print(f"  try: ezy run {demo.shopify_instance} --follow", flush=True)
         serve(settings, roles=("api", "worker", "scheduler"), banner=True)
+
+
+async def _demo(settings: Settings, stand_in_url: str) -> Any:
+    from ezy.demo import ensure_demo
+    from ezy.runtime import Runtime
+
+    # The services need the runtime (its secret box); the queue comes with `serve` below.
+    async with Runtime(settings, embedded="none"):
+        return await ensure_demo(stand_in_url)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -195,20 +203,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from rich.console import Console
 
     from ezy.follow import follow
-    from ezy.instances.models import Instance
-    from ezy.runs.service import RunRequest, start_run
+    from ezy.instances import service as instances
+    from ezy.runs import service as runs
+    from ezy.runs.contracts import SyncEventInput
     from ezy.runtime import QueueNotRunning, Runtime
 
     async def main() -> str:
         # Without EZY_REDIS_URL, the queue is the one the running `ezy up` of this folder serves.
         async with Runtime(settings, embedded="join"):
-            instance_id = parse_id(args.instance_id)
-            instance = await Instance.get_or_none(id=instance_id) if instance_id else None
-            if instance is None:
+            ctx = await instances.owner_of(args.instance_id)
+            if ctx is None:
                 raise SystemExit(f"error: no instance {args.instance_id}")
-            if instance.status != "active":
-                raise SystemExit("error: the instance is inactive; activate it first")
-            log = await start_run(instance.tenant_id, instance.id, RunRequest("api"))
+            # The same service as POST /sync-events: an inactive instance is refused the same way.
+            log = await runs.trigger(ctx, SyncEventInput(instance_id=parse_id(args.instance_id)))
             print(f"queued run {log.id} (correlation id {log.correlation_id})")
             if not args.follow:
                 return "queued"
@@ -219,6 +226,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         status = asyncio.run(main())
     except QueueNotRunning as exc:
         raise SystemExit(f"error: {exc}") from None
+    except EzyError as exc:
+        raise SystemExit(f"error: {exc.detail}") from None
     raise SystemExit(EXIT_BY_STATUS.get(status, 0 if status == "queued" else 1))
 
 

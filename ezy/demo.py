@@ -4,23 +4,31 @@ served by `ezy up` on loopback; not Shopify, no account needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from ezy.config import Settings
+from ezy.connections import service as profiles_service
+from ezy.connections.contracts import ConnectionProfileFilter, ConnectionProfileInput, ConnectionProfilePatch
 from ezy.connections.models import ConnectionProfile
+from ezy.connectors.base import ConnectorKind
 from ezy.context import TenantContext
 from ezy.demo_shopify import DEMO_TOKEN
 from ezy.demo_shopify.store import VERSION
+from ezy.instances import service as instances_service
+from ezy.instances.contracts import InstanceFilter, InstanceInput
 from ezy.instances.models import Instance
-from ezy.mappings.models import MappingConfiguration
-from ezy.schedules.cron import next_run
-from ezy.schedules.models import Schedule
-from ezy.secretbox import SecretBox, settings_key
+from ezy.mappings import service as mappings_service
+from ezy.mappings.contracts import MappingConfigurationInput
+from ezy.pagination import Page, PageRequest
+from ezy.schedules import service as schedules_service
+from ezy.schedules.contracts import ScheduleInput
 from ezy.tenants.contracts import ApiKeyInput
 from ezy.tenants.keys import create_key, create_tenant
 from ezy.tenants.models import Tenant
 from ezy.timefmt import utcnow
+
+R = TypeVar("R")
 
 DEMO_TENANT = "demo"
 DOCUMENT: dict[str, Any] = {
@@ -77,84 +85,85 @@ class Demo:
     key: str
 
 
-async def ensure_demo(settings: Settings, stand_in_url: str) -> Demo:
+async def ensure_demo(stand_in_url: str) -> Demo:
     """The demo tenant (made once, its instances added when missing), its stand-in Shopify profile
-    pointed at `stand_in_url` (a new port each `ezy up`), and a fresh API key for it."""
+    pointed at `stand_in_url` (a new port each `ezy up`), and a fresh API key for it.
+
+    Written through the services, as an API client would (validated, versioned, in the audit log as
+    the CLI's), inside a runtime without a queue (`Runtime(..., embedded="none")`).
+    """
     tenant = await Tenant.get_or_none(name=DEMO_TENANT)
     if tenant is None:
-        tenant, issued = await create_tenant(DEMO_TENANT)
+        tenant, issued = await create_tenant(DEMO_TENANT, origin="cli")
+        ctx = TenantContext(tenant.id, origin="cli")
     else:
-        issued = await create_key(
-            TenantContext(tenant.id), ApiKeyInput(name=f"demo {utcnow():%Y-%m-%d %H:%M}")
-        )
-    sink = await ConnectionProfile.get_or_none(tenant_id=tenant.id, name="counting sink")
-    if sink is None:
-        sink = await ConnectionProfile.create(
-            tenant_id=tenant.id, name="counting sink", kind="sample", config={}
-        )
-    sample = await Instance.get_or_none(tenant_id=tenant.id, name=SAMPLE_INSTANCE)
+        ctx = TenantContext(tenant.id, origin="cli")
+        issued = await create_key(ctx, ApiKeyInput(name=f"demo {utcnow():%Y-%m-%d %H:%M}"))
+    profiles = {
+        p.name: p for p in await _all(profiles_service.list_page(ctx, _ALL, ConnectionProfileFilter()))
+    }
+    instances = {i.name: i for i in await _all(instances_service.list_page(ctx, _ALL, InstanceFilter()))}
+    sink = profiles.get("counting sink") or await _profile(ctx, "counting sink", {})
+    sample = instances.get(SAMPLE_INSTANCE)
     if sample is None:
-        sample = await _build_sample(tenant.id, sink)
-    # The key the runtime will use (it has not started yet): EZY_SECRET_KEY, or the embedded default's.
-    box = SecretBox(settings_key(settings.secret_key, settings.data_dir))
-    stand_in = await _stand_in_profile(tenant.id, box, stand_in_url)
-    shopify = await Instance.get_or_none(tenant_id=tenant.id, name=SHOPIFY_INSTANCE)
-    if shopify is None:
-        mapping = await MappingConfiguration.create(
-            tenant_id=tenant.id, name="shopify products", document=SHOPIFY_DOCUMENT
+        # The store's `updated_at` moves on with each record, so each minute's run is incremental.
+        source = profiles.get("sample store") or await _profile(
+            ctx, "sample store", {"count": 500, "seed": 42}
         )
-        shopify = await _instance(tenant.id, SHOPIFY_INSTANCE, stand_in, sink, mapping)
+        sample = await _instance(ctx, SAMPLE_INSTANCE, source, sink, "products", DOCUMENT)
+    stand_in = await _stand_in_profile(ctx, profiles.get(STAND_IN_PROFILE), stand_in_url)
+    shopify = instances.get(SHOPIFY_INSTANCE)
+    if shopify is None:
+        shopify = await _instance(ctx, SHOPIFY_INSTANCE, stand_in, sink, "shopify products", SHOPIFY_DOCUMENT)
     return Demo(str(sample.id), str(shopify.id), issued.secret)
 
 
-async def _stand_in_profile(tenant_id: Any, box: SecretBox, url: str) -> ConnectionProfile:
+_ALL = PageRequest(1, 200)  # the demo tenant holds a handful of each
+
+
+async def _all(page: Awaitable[Page[R]]) -> list[R]:
+    return (await page).items
+
+
+async def _profile(
+    ctx: TenantContext, name: str, config: dict[str, Any], kind: ConnectorKind = ConnectorKind.SAMPLE
+) -> ConnectionProfile:
+    return await profiles_service.create(ctx, ConnectionProfileInput(name=name, kind=kind, config=config))
+
+
+async def _stand_in_profile(
+    ctx: TenantContext, profile: ConnectionProfile | None, url: str
+) -> ConnectionProfile:
     config = {"shopDomain": "local-stand-in.myshopify.com", "apiVersion": VERSION, "endpoint": url}
-    profile = await ConnectionProfile.get_or_none(tenant_id=tenant_id, name=STAND_IN_PROFILE)
     if profile is None:
-        secrets = {"accessToken": DEMO_TOKEN}
-        return await ConnectionProfile.create(
-            tenant_id=tenant_id,
+        data = ConnectionProfileInput(
             name=STAND_IN_PROFILE,
-            kind="shopify",
+            kind=ConnectorKind.SHOPIFY,
             config=config,
-            secrets_encrypted=box.encrypt(secrets),
-            secret_keys=sorted(secrets),
+            secrets={"accessToken": DEMO_TOKEN},
         )
+        return await profiles_service.create(ctx, data)
     if profile.config != config:
-        profile.config, profile.version = config, profile.version + 1
-        await profile.save(update_fields=["config", "version", "updated_at"])
+        change = ConnectionProfilePatch(config=config)
+        return await profiles_service.patch(ctx, profile.id, change, profile.version)
     return profile
 
 
-async def _build_sample(tenant_id: Any, sink: ConnectionProfile) -> Instance:
-    # The store's `updated_at` moves on with each record, so each minute's run is incremental.
-    source = await ConnectionProfile.create(
-        tenant_id=tenant_id, name="sample store", kind="sample", config={"count": 500, "seed": 42}
-    )
-    mapping = await MappingConfiguration.create(tenant_id=tenant_id, name="products", document=DOCUMENT)
-    return await _instance(tenant_id, SAMPLE_INSTANCE, source, sink, mapping)
-
-
 async def _instance(
-    tenant_id: Any,
+    ctx: TenantContext,
     name: str,
     source: ConnectionProfile,
     sink: ConnectionProfile,
-    mapping: MappingConfiguration,
+    mapping_name: str,
+    document: dict[str, Any],
 ) -> Instance:
-    instance = await Instance.create(
-        tenant_id=tenant_id,
-        name=name,
-        source_profile=source,
-        target_profile=sink,
-        mapping=mapping,
-        status="active",
+    mapping = await mappings_service.create(
+        ctx, MappingConfigurationInput(name=mapping_name, document=document)
     )
-    await Schedule.create(
-        tenant_id=tenant_id,
-        instance=instance,
-        cron="* * * * *",
-        timezone="UTC",
-        next_run_at=next_run("* * * * *", "UTC", utcnow()),
+    data = InstanceInput(
+        name=name, source_profile_id=source.id, target_profile_id=sink.id, mapping_id=mapping.id
     )
+    instance = await instances_service.create(ctx, data)
+    instance = await instances_service.activate(ctx, instance.id, instance.version)
+    await schedules_service.create(ctx, ScheduleInput(instance_id=instance.id, cron="* * * * *"))
     return instance

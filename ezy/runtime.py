@@ -40,8 +40,9 @@ class QueueNotRunning(RuntimeError):
 
 class Runtime:
     """`embedded`: without EZY_REDIS_URL, "start" runs the embedded Redis (`ezy up`, tests) and
-    "join" uses the one a running `ezy up` serves (`ezy run`). `wait`: a role waits for a database
-    or Redis that is down at start-up instead of failing.
+    "join" uses the one a running `ezy up` serves (`ezy run`); "none" opens no queue at all, for
+    commands that only configure (`ezy up --demo` writing the demo tenant through the services).
+    `wait`: a role waits for a database or Redis that is down at start-up instead of failing.
     """
 
     def __init__(
@@ -49,7 +50,7 @@ class Runtime:
         settings: Settings,
         *,
         migrate: bool | None = None,
-        embedded: Literal["start", "join"] = "start",
+        embedded: Literal["start", "join", "none"] = "start",
         wait: bool = False,
     ) -> None:
         self.settings = settings
@@ -79,20 +80,28 @@ class Runtime:
     async def _start(self) -> Runtime:
         global _current
         self.secret_box = SecretBox(settings_key(self.settings.secret_key, self.settings.data_dir))
+        if self.embedded_mode == "none":
+            await self._start_database()
+            _current = self
+            return self
         # The embedded Redis first: it is forked before the database driver starts its threads.
         self.redis_settings = redis_settings(self.settings.redis_url, self._embedded_socket())
+        await self._start_database()
+        if self.wait:
+            await wait_out(lambda: ping(self._settings()), what=describe_redis(self._settings()), log=log)
+        self._pool = await open_pool(self.redis_settings)
+        _current = self
+        return self
+
+    async def _start_database(self) -> None:
         if self.migrate:
             applied = await db.migrate(self.settings.database_url)
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
         if self.wait:
             await wait_out(self._init_db, what="the database", log=log)
-            await wait_out(lambda: ping(self._settings()), what=describe_redis(self._settings()), log=log)
         else:
             await db.init_db(self.settings.database_url)
-        self._pool = await open_pool(self.redis_settings)
-        _current = self
-        return self
 
     def _settings(self) -> RedisSettings:
         assert self.redis_settings is not None

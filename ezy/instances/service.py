@@ -19,7 +19,7 @@ from ezy.instances.options import check_options
 from ezy.mappings.models import MappingConfiguration
 from ezy.pagination import Page, PageRequest, paginate
 from ezy.schedules.models import Schedule
-from ezy.scoping import exists_scoped, get_scoped, scoped
+from ezy.scoping import exists_scoped, get_scoped, parse_id, scoped
 from ezy.versioning import (
     check_version,
     conflict_if_referenced,
@@ -57,6 +57,14 @@ async def create(ctx: TenantContext, data: InstanceInput) -> Instance:
     await ensure_unique_name(Instance, ctx, data.name, label=LABEL)
     with integrity_conflict(f"an {LABEL} named {data.name!r} already exists, or a reference vanished"):
         return await Instance.create(tenant_id=ctx.tenant_id, status=InstanceStatus.INACTIVE, **values)
+
+
+async def owner_of(id: object) -> TenantContext | None:
+    """The tenant an instance belongs to, for the operator's command line (`ezy run <instance>`) only:
+    every other caller names its tenant first."""
+    parsed = parse_id(id)
+    row = await Instance.get_or_none(id=parsed).only("id", "tenant_id") if parsed else None
+    return TenantContext(row.tenant_id, origin="cli") if row else None
 
 
 async def get(ctx: TenantContext, id: object) -> Instance:
