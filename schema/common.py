@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -87,10 +88,27 @@ def _wire_names(decorated: type[ModelT], model: type[BaseModel]) -> type[ModelT]
 
 
 def as_view(model: type[ModelT], row: Any) -> ModelT:
-    """A row answered as the contract's GraphQL type: strawberry resolves the members as the row's
-    attributes (same names), so no model is built per row of a list. Rows were validated when written.
+    """A row answered as the contract's GraphQL type, without building the model (no validation per
+    row of a list: rows were validated when written).
+
+    Not the row itself: a Tortoise row defines `__await__`, so graphql-core would await every row of
+    every list (an event-loop round trip each; GraphQL lists ran 25 % slower). A snapshot holding the
+    view's members as plain slots is copied instead, by code generated once per view class.
     """
-    return cast(ModelT, row)
+    return cast(ModelT, _snapshot(model)(row))
+
+
+@functools.cache
+def _snapshot(model: type[BaseModel]) -> Callable[[Any], Any]:
+    names = tuple(model.model_fields)
+    cls = type(f"{model.__name__}Row", (), {"__slots__": names, "__module__": __name__})
+    # Generated from the model's own field names (identifiers), never from input.
+    body = "".join(f"    o.{name} = r.{name}\n" for name in names)
+    source = f"def snapshot(r):\n    o = new(cls)\n{body}    return o\n"
+    namespace: dict[str, Any] = {"cls": cls, "new": object.__new__}
+    exec(compile(source, f"<snapshot of {model.__name__}>", "exec"), namespace)
+    snapshot: Callable[[Any], Any] = namespace["snapshot"]
+    return snapshot
 
 
 def _doc(model: type[BaseModel]) -> str | None:
