@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -67,6 +68,13 @@ contract_type(Instance, "Instance")
 
 def instance_of(row: InstanceRow) -> Instance:
     return as_view(Instance, row)
+
+
+async def instance_by_id(info: Info, id: uuid.UUID) -> Instance:
+    """The instance a schedule or a webhook endpoint belongs to (it cannot be deleted while they are)."""
+    row = await info.context.loaders.instance.load(id)
+    assert row is not None, "an instance with schedules or endpoints cannot be deleted"
+    return instance_of(row)
 
 
 async def _prefetch(info: Info, rows: Sequence[Any]) -> None:

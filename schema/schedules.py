@@ -10,7 +10,7 @@ from ezy.schedules.models import OverlapPolicy
 from schema.common import contract_input, contract_type
 from schema.context import Info
 from schema.crud import Crud, crud_mutations, crud_queries
-from schema.instances import Instance, instance_of
+from schema.instances import Instance, instance_by_id
 
 # The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
 strawberry.enum(OverlapPolicy, description="What a due run does while the previous one still runs.")
@@ -24,9 +24,7 @@ class Schedule(ScheduleView):
     # `self` is the row (`as_view`).
     @strawberry.pydantic.field
     async def instance(self, info: Info) -> Instance:
-        row = await info.context.loaders.instance.load(self.instance_id)
-        assert row is not None, "a scheduled instance cannot be deleted"
-        return instance_of(row)
+        return await instance_by_id(info, self.instance_id)
 
 
 contract_type(Schedule, "Schedule")

@@ -30,7 +30,7 @@ from schema.common import (
 )
 from schema.context import Info
 from schema.crud import Crud, crud_mutations, crud_queries
-from schema.instances import Instance
+from schema.instances import Instance, instance_by_id
 
 strawberry.enum(WebhookProvider, description="How deliveries are authenticated and routed.")
 strawberry.enum(
@@ -46,9 +46,7 @@ class WebhookEndpoint(WebhookEndpointView):
 
     @strawberry.pydantic.field
     async def instance(self, info: Info) -> Instance:
-        row = await info.context.loaders.instance.load(self.instance_id)
-        assert row is not None, "an instance with endpoints cannot be deleted"
-        return Instance.from_row(row)
+        return await instance_by_id(info, self.instance_id)
 
 
 contract_type(WebhookEndpoint, "WebhookEndpoint")

@@ -3,11 +3,12 @@ from __future__ import annotations
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
+from ezy.connectors.base import ConnectorKind
 
 
 class ConnectionProfile(VersionedConfig):
     name = fields.CharField(max_length=200)
-    kind = fields.CharField(max_length=32)
+    kind = fields.CharEnumField(ConnectorKind, max_length=32)
     config: dict = fields.JSONField(default=dict)
     # Fernet token of the JSON secrets object; never leaves the service layer decrypted.
     secrets_encrypted = fields.TextField(default="")
