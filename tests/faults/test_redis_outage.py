@@ -84,8 +84,14 @@ async def _ready(client: httpx.AsyncClient) -> None:
 async def _all(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = 1
+    deadline = time.monotonic() + 60
     while True:
-        body = (await client.get(f"/api/v1{path}", params={"page": page, "pageSize": 200})).json()
+        response = await client.get(f"/api/v1{path}", params={"page": page, "pageSize": 200})
+        if response.status_code in (429, 503) and time.monotonic() < deadline:
+            # Rate limited after a burst on the same key, or a backend still coming back: as a client would.
+            await asyncio.sleep(min(float(response.headers.get("retry-after") or 1), 5))
+            continue
+        body = response.json()
         items += body["items"]
         if len(items) >= body["total"]:
             return items
