@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
@@ -142,42 +141,6 @@ class Deleted:
 def page_request(page: int, page_size: int) -> PageRequest:
     """Out-of-range values are a top-level BAD_USER_INPUT error, as REST's 400."""
     return PageRequest(page=page, page_size=page_size)
-
-
-def filters(**values: Any) -> dict[str, str]:
-    """List filters as REST's query parameters (camelCase names, string values); None is no filter."""
-    return {to_camel_case(name): _query_value(value) for name, value in values.items() if value is not None}
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def to_body(value: Any) -> Any:
-    """A GraphQL input as the REST body it stands for: camelCase keys, UNSET dropped, null kept.
-
-    Null stays null so a merge-patch input can delete a key, as `null` does in JSON Merge Patch.
-    The services then validate it exactly as they validate REST's body, with the same pointers.
-    """
-    definition = get_object_definition(value)
-    if definition is not None:
-        body: dict[str, Any] = {}
-        for field in definition.fields:
-            item = getattr(value, field.python_name)
-            if item is not strawberry.UNSET:
-                body[field.graphql_name or to_camel_case(field.python_name)] = to_body(item)
-        return body
-    if isinstance(value, list):
-        return [to_body(item) for item in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return rfc3339(value)
-    return value
 
 
 async def or_none(call: Awaitable[R]) -> R | None:

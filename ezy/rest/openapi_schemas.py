@@ -22,22 +22,3 @@ def obj(properties: dict[str, Schema], *, required: list[str] | None = None, **e
     if required:
         out["required"] = required
     return out
-
-
-def config_resource(description: str, properties: dict[str, Schema], required: list[str]) -> Schema:
-    return obj(
-        {
-            "id": UUID,
-            **properties,
-            "version": {"type": "integer", "minimum": 1, "description": "The ETag's value."},
-            "createdAt": TIME,
-            "updatedAt": TIME,
-        },
-        required=["id", *required, "version", "createdAt", "updatedAt"],
-        description=description,
-    )
-
-
-def patch_of(input_schema: Schema, description: str) -> Schema:
-    """The merge-patch form of an input: the same fields, none required."""
-    return {k: v for k, v in input_schema.items() if k != "required"} | {"description": description}
