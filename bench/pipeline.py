@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 
+from ezy import heap
 from ezy.connectors.postgres import PostgresConnector
 from ezy.connectors.sample import SampleConnector
 from ezy.pipeline import MemoryJournal, RunStats, run_pipeline
@@ -223,6 +224,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak RSS through the pipeline into the sink")
     parser.add_argument("--path-only", action="store_true", help="also run a path-only mapping (no JSONata)")
     args = parser.parse_args()
+    heap.settle()  # as `ezy worker` does once started
     if args.memory:
         asyncio.run(memory(args.records or 1_000_000))
     else:

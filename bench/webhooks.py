@@ -44,6 +44,7 @@ from ezy.runs.models import SyncLog
 from ezy.runtime import Runtime
 from ezy.tenants.keys import create_tenant
 from ezy.webhooks import service as endpoints
+from ezy.webhooks.contracts import WebhookEndpointInput
 from ezy.webhooks.models import WebhookDelivery
 
 
@@ -314,20 +315,24 @@ async def processing(
     print(f"  exactly {n - dups} processed: {'yes' if counts.get('processed') == n - dups else 'NO'}")
 
 
+def _generic(instance_id: Any) -> WebhookEndpointInput:
+    return WebhookEndpointInput.model_validate({"instanceId": str(instance_id), "provider": "generic"})
+
+
 async def main(args: argparse.Namespace) -> None:
     runtime: Runtime
     async with fresh_runtime() as runtime:
         tenant, issued = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
         (instance,) = await make_instances(tenant.id, 1)
         ctx = TenantContext(tenant.id)
-        made = await endpoints.create(ctx, {"instanceId": str(instance.id), "provider": "generic"})
+        made = await endpoints.create(ctx, _generic(instance.id))
         if not args.skip_acceptance:
             await acceptance(runtime.settings, made.endpoint.id, issued.secret, args)
         if args.deliveries:
             tenant, issued = await create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
             ctx, ids = TenantContext(tenant.id), []
             for other in await make_instances(tenant.id, args.instances):
-                made = await endpoints.create(ctx, {"instanceId": str(other.id), "provider": "generic"})
+                made = await endpoints.create(ctx, _generic(other.id))
                 ids.append(made.endpoint.id)
             await processing(runtime.settings, ids, issued.secret, args)
 

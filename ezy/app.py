@@ -35,13 +35,21 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("background role stopped", exc_info=task.exception())
 
 
-def create_app(settings: Settings | None = None, *, roles: tuple[Role, ...] = ()) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    roles: tuple[Role, ...] = (),
+    started: Callable[[], None] | None = None,
+) -> Starlette:
+    """`started` is called once the runtime is up, before the first request."""
     settings = settings or Settings.from_env()
     runtime = Runtime(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with runtime:
+            if started is not None:
+                started()
             tasks = [asyncio.create_task(role(runtime)) for role in roles]
             for task in tasks:
                 task.add_done_callback(_report_crash)

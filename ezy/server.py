@@ -11,6 +11,7 @@ import uvicorn
 from arq.connections import RedisSettings
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
+from ezy import heap
 from ezy.app import Role, create_app
 from ezy.config import Settings
 from ezy.logs import configure
@@ -62,7 +63,9 @@ def queue_label(settings: Settings) -> str:
 
 def serve(settings: Settings, *, roles: tuple[str, ...], banner: bool = False) -> None:
     configure(settings.log_level)
-    app = create_app(settings, roles=tuple(supervised(r, ROLES[r]) for r in roles if r in ROLES))
+    app = create_app(
+        settings, roles=tuple(supervised(r, ROLES[r]) for r in roles if r in ROLES), started=heap.settle
+    )
     if banner:
         base = f"http://{settings.host}:{settings.port}"
         print(f"EZY Integrations on {base}")
@@ -87,6 +90,7 @@ def run_headless(settings: Settings, role: str) -> None:
 
     async def main() -> None:
         async with Runtime(settings, wait=True) as runtime:
+            heap.settle()
             task = asyncio.create_task(ROLES[role](runtime))
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
