@@ -52,7 +52,8 @@ async def test_runaway_expression_is_a_422_at_its_field(
     body = {"document": document(source), "records": [{"id": 1}, {"id": 2, **deep_record(PREVIEW_DEEP)}]}
     started = time.monotonic()
     answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
-    assert time.monotonic() - started < TIMEOUT + 2.0  # without a budget: never
+    # Without a budget it never answers; the margin is for a CI machine running other suites.
+    assert time.monotonic() - started < TIMEOUT + 10.0
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     (error,) = answer.json()["errors"]
@@ -93,7 +94,7 @@ async def test_catastrophic_regex_previews_at_once(
     body = {"document": document(source), "records": [{"id": 1, "s": EVIL}]}
     started = time.monotonic()
     answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
-    assert time.monotonic() - started < 1.0  # a backtracking engine: minutes
+    assert time.monotonic() - started < 5.0  # a backtracking engine: minutes
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"][0]["fields"]["price"]["value"] == value
 
@@ -103,7 +104,7 @@ async def test_a_preview_has_a_budget_of_its_own(client: httpx.AsyncClient, tena
         body = {"document": document(RECURSE), "records": [{"id": 1}]}
         started = time.monotonic()
         answer = await client.post(f"{URL}/preview", json=body, headers=tenant.headers)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # the run budget (30 s) would be far beyond
     assert answer.status_code == 422, answer.text
     assert "time budget of a preview (0.3 seconds)" in answer.json()["errors"][0]["message"]
 
