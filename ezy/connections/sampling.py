@@ -87,9 +87,7 @@ async def _read(
         except ConnectorError:
             known = await _resource_names(connector)
             if known and resource not in known:
-                raise invalid(
-                    "/resource", f"unknown resource {resource!r}; one of {', '.join(known)}"
-                ) from None
+                raise invalid("/resource", f"unknown resource {resource!r}; one of {_some(known)}") from None
             raise
     finally:
         await connector.close()
@@ -110,6 +108,12 @@ async def _resource_names(connector: Connector) -> list[str]:
         return [r.name for r in await connector.list_resources()]
     except ConnectorError:
         return []
+
+
+def _some(names: list[str], shown: int = 20) -> str:
+    """The names a message can carry (a database may have hundreds of tables)."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def capped(records: list[Any]) -> Sample:

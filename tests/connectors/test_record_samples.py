@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -128,6 +129,29 @@ async def test_records_past_the_size_cap_are_left_out_and_said_so(
     answer = (await sample(client, tenant, profile, {"resource": "products", "limit": 10})).json()
     assert answer["truncated"] is True and 0 < len(answer["records"]) < 10
     assert len(httpx.Response(200, json=answer["records"]).content) <= 2_000
+
+
+async def test_a_postgres_table_is_sampled_in_a_read_only_transaction(
+    client: httpx.AsyncClient, tenant: TestTenant, postgres_dsn: str, pg_table: str
+) -> None:
+    conn = await asyncpg.connect(postgres_dsn)
+    try:
+        await conn.execute(f'CREATE TABLE "{pg_table}" (id int PRIMARY KEY, price numeric, sku text)')
+        await conn.executemany(
+            f'INSERT INTO "{pg_table}" VALUES ($1, $2, $3)', [(i, f"{i}.50", f"S-{i}") for i in range(30)]
+        )
+        profile = await r.make_profile(client, tenant, kind="postgres", config={"dsn": postgres_dsn})
+        answer = await sample(client, tenant, profile, {"resource": pg_table, "limit": 3})
+        assert answer.status_code == 200, answer.text
+        assert sorted(answer.json()["records"], key=lambda row: row["id"]) == [
+            {"id": i, "price": f"{i}.50", "sku": f"S-{i}"} for i in range(3)
+        ]
+        missing = await sample(client, tenant, profile, {"resource": f"{pg_table}_gone"})
+        assert missing.status_code == 422 and r.pointers(missing) == ["/resource"]
+        assert f"unknown resource '{pg_table}_gone'" in missing.json()["detail"]
+        assert await conn.fetchval(f'SELECT count(*) FROM "{pg_table}"') == 30
+    finally:
+        await conn.close()
 
 
 # --- the remote failing ------------------------------------------------------------------------
@@ -311,3 +335,11 @@ async def test_the_document_describes_the_route_as_it_answers(
     problem = (await sample(client, tenant, refused, {"resource": "page/products"})).json()
     assert problem["status"] == 502 and problem["title"] == "Bad gateway"
     assert not list(component_validator(spec, "Problem").iter_errors(problem))
+
+
+def test_the_size_cap_and_the_names_an_error_lists() -> None:
+    big = {"text": "x" * sampling.MAX_SAMPLE_BYTES}
+    assert sampling.capped([big]) == sampling.Sample([], truncated=True)
+    assert sampling.capped([{"a": 1}, {"b": 2}]) == sampling.Sample([{"a": 1}, {"b": 2}], truncated=False)
+    names = [f"t{i}" for i in range(25)]
+    assert sampling._some(names) == ", ".join(names[:20]) + " and 5 more"
