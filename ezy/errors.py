@@ -11,6 +11,7 @@ EzyError
  ├── ValidationFailed      field errors with JSON Pointers             (REST 422)
  ├── VersionRequired       If-Match missing                            (REST 428)
  ├── RateLimited                                                       (REST 429)
+ ├── RemoteFailed          a profile's remote system refused or failed (REST 502)
  └── ServiceUnavailable    the database or the job queue cannot be reached (REST 503 + Retry-After)
 """
 
@@ -103,6 +104,16 @@ class VersionRequired(EzyError):
 class RateLimited(EzyError):
     code = "rate_limited"
     title = "Too many requests"
+
+
+class RemoteFailed(EzyError):
+    """The system a connection profile points at refused, failed or did not answer in time.
+
+    EZY itself is fine and nothing was changed; the detail says why in words, never with a secret.
+    """
+
+    code = "remote_failed"
+    title = "Bad gateway"
 
 
 class ServiceUnavailable(EzyError):

@@ -30,6 +30,7 @@ TOP_LEVEL_CODES: dict[type[errors.EzyError], str] = {
     errors.ValidationFailed: "BAD_USER_INPUT",
     errors.VersionRequired: "VERSION_REQUIRED",
     errors.RateLimited: "RATE_LIMITED",
+    errors.RemoteFailed: "REMOTE_FAILED",
     errors.ServiceUnavailable: "SERVICE_UNAVAILABLE",
 }
 
@@ -75,6 +76,14 @@ class VersionMismatchError(Error):
     current_version: int
 
 
+@strawberry.type(
+    description="The profile's remote system refused (credentials), could not be reached, failed or did "
+    "not answer in time (REST's 502); `message` says which."
+)
+class RemoteError(Error):
+    pass
+
+
 class _Handler:
     """Base of the handlers below: strawberry applies one only to fields whose union has its type."""
 
@@ -99,6 +108,10 @@ class ConflictHandler(_Handler, strawberry.ExceptionHandler[errors.Conflict, Con
 class VersionMismatchHandler(
     _Handler, strawberry.ExceptionHandler[errors.VersionMismatch, VersionMismatchError]
 ):
+    pass
+
+
+class RemoteFailedHandler(_Handler, strawberry.ExceptionHandler[errors.RemoteFailed, RemoteError]):
     pass
 
 
@@ -128,6 +141,7 @@ EXCEPTION_HANDLERS = (
     NotFoundHandler(),
     ConflictHandler(),
     VersionMismatchHandler(),
+    RemoteFailedHandler(),
 )
 
 
@@ -144,6 +158,8 @@ def to_error_type(exc: errors.EzyError) -> Error | None:
         return ConflictError(message=exc.detail, referenced_by=refs)
     if isinstance(exc, errors.VersionMismatch):
         return VersionMismatchError(message=exc.detail, current_version=exc.current_version)
+    if isinstance(exc, errors.RemoteFailed):
+        return RemoteError(message=exc.detail)
     return None
 
 

@@ -7,10 +7,12 @@ A kind's own `config` and `secrets` members are checked against the kind's decla
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from ezy.connectors.base import ConnectorKind
-from ezy.contract import Contract, Filter, JSONObject, Name, ResourceView, View
+from ezy.contract import Contract, Filter, JSONObject, JSONValue, Name, ResourceView, View
 
 
 class ConnectionProfileInput(Contract):
@@ -54,3 +56,54 @@ class ConnectionTestView(View):
     ok: bool
     latency_ms: float
     detail: str
+
+
+MAX_SAMPLE_RECORDS = 50
+MAX_SAMPLE_BYTES = 1024 * 1024
+
+
+def _a_resource_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "\x00" in value:
+        raise ValueError("must not contain NUL")
+    return value
+
+
+ResourceName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="What to read, as a mapping's `extract.resource` names it: products, a table, a path.",
+    ),
+    AfterValidator(_a_resource_name),
+]
+
+
+class SampleRequest(Contract):
+    """Read the first page of `resource` through a profile, to preview a mapping over real records."""
+
+    resource: ResourceName
+    limit: int = Field(
+        10,
+        ge=1,
+        le=MAX_SAMPLE_RECORDS,
+        strict=True,
+        description=f"At most this many records (1 to {MAX_SAMPLE_RECORDS}).",
+    )
+
+
+class SampleView(View):
+    """The first records of a resource as the source reads them; nothing was written, no cursor moved."""
+
+    resource: str
+    records: list[JSONValue | None] = Field(
+        description="In the source's order, at most `limit`: what a run's extract stage would see."
+    )
+    truncated: bool = Field(
+        description=(
+            f"True when records were left out to keep the answer under {MAX_SAMPLE_BYTES // 2**20} MiB "
+            "of JSON."
+        )
+    )

@@ -14,12 +14,14 @@ from typing import Any
 from tortoise.expressions import Q
 
 from ezy.audit.hooks import audited, changed, deleted
-from ezy.connections import testing
+from ezy.connections import sampling, testing
 from ezy.connections.contracts import (
     ConnectionProfileFilter,
     ConnectionProfileInput,
     ConnectionProfilePatch,
     ConnectionTestView,
+    SampleRequest,
+    SampleView,
 )
 from ezy.connections.kinds import profile_errors
 from ezy.connections.models import ConnectionProfile
@@ -141,3 +143,14 @@ async def test(ctx: TenantContext, id: object) -> ConnectionTestView:
     secrets = _box().decrypt(row.secrets_encrypted)
     result = await testing.run_test(row.kind, row.config, secrets, current().settings.allow_private_networks)
     return ConnectionTestView(ok=result.ok, latency_ms=round(result.latency_ms, 1), detail=result.detail)
+
+
+async def sample(ctx: TenantContext, id: object, request: SampleRequest) -> SampleView:
+    """The first records of `request.resource`, read through the profile (ezy.connections.sampling)."""
+    row = await get(ctx, id)
+    secrets = _box().decrypt(row.secrets_encrypted)
+    allow_private = current().settings.allow_private_networks
+    found = await sampling.read_sample(
+        row.kind, row.config, secrets, request.resource, request.limit, allow_private
+    )
+    return SampleView(resource=request.resource, records=found.records, truncated=found.truncated)

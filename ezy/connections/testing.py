@@ -22,8 +22,7 @@ async def run_test(
 ) -> ConnectionTestResult:
     started = time.perf_counter()
     try:
-        for host, port in hosts(kind, config):
-            await ensure_public(host, port, allow_private=allow_private)
+        await check_hosts(kind, config, allow_private)
         result = await asyncio.wait_for(_connect(kind, config, secrets, allow_private), TEST_TIMEOUT_SECONDS)
     except (BlockedAddress, UnresolvableHost) as exc:
         result = ConnectionTestResult(False, _ms(started), f"refused: {exc}")
@@ -35,6 +34,12 @@ async def run_test(
         log.warning("connection test of kind %s raised %s", kind, type(exc).__name__)
         result = ConnectionTestResult(False, _ms(started), f"connection test failed: {type(exc).__name__}")
     return ConnectionTestResult(result.ok, result.latency_ms, redact(result.detail, secrets))
+
+
+async def check_hosts(kind: str, config: Mapping[str, Any], allow_private: bool) -> None:
+    """Refuses (BlockedAddress, UnresolvableHost) before any connector is built for the profile."""
+    for host, port in hosts(kind, config):
+        await ensure_public(host, port, allow_private=allow_private)
 
 
 async def _connect(

@@ -103,6 +103,12 @@ class KindBase:
         """The (host, port) pairs a connection test of a profile with `config` connects to."""
         return []
 
+    @classmethod
+    def sample_config(cls, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The config to read a few first records with (a mapping preview's sample): the profile's own,
+        unless the kind's full reads take machinery a handful of records must not start."""
+        return config
+
 
 def url_host(url: str) -> tuple[str, int | None]:
     parts = urlsplit(url)

@@ -104,6 +104,11 @@ class ShopifyConnector(KindBase):
         endpoint = config.get("endpoint")
         return [url_host(str(endpoint)) if endpoint else (str(config["shopDomain"]), 443)]
 
+    @classmethod
+    def sample_config(cls, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        # A count query and a bulk operation for a few records: pages answer a sample at once.
+        return {**config, "bulkThreshold": 0}
+
     def __init__(
         self,
         config: Mapping[str, Any],

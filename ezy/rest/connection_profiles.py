@@ -12,8 +12,10 @@ from ezy.connections.contracts import (
     ConnectionProfilePatch,
     ConnectionProfileView,
     ConnectionTestView,
+    SampleRequest,
+    SampleView,
 )
-from ezy.contract import wire
+from ezy.contract import parse, wire
 from ezy.rest.crud import TypedResource, typed_routes
 from ezy.rest.http import json_object, ok, tenant_of
 from ezy.validation import check_fields
@@ -37,6 +39,8 @@ COMPONENTS: dict[str, type[BaseModel]] = {
     "ConnectionProfile": ConnectionProfileView,
     "ConnectionProfilePatch": ConnectionProfilePatch,
     "ConnectionTestResult": ConnectionTestView,
+    "SampleRequest": SampleRequest,
+    "RecordSample": SampleView,
 }
 
 
@@ -45,7 +49,13 @@ async def test_connection(request: Request) -> Response:
     return ok(wire(await service.test(tenant_of(request), request.path_params["id"])))
 
 
+async def sample_records(request: Request) -> Response:
+    body = parse(SampleRequest, await json_object(request))
+    return ok(wire(await service.sample(tenant_of(request), request.path_params["id"], body)))
+
+
 routes = [
     *typed_routes(resource),
     Route("/connection-profiles/{id}/test", test_connection, methods=["POST"]),
+    Route("/connection-profiles/{id}/sample", sample_records, methods=["POST"]),
 ]

@@ -40,6 +40,12 @@ PROBLEMS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     422: ("ValidationFailed", "The body is well-formed but invalid; `errors` point into it.", ()),
     428: ("PreconditionRequired", "`If-Match` is missing or `*`; send the ETag of your last read.", ()),
     429: ("TooManyRequests", "Rate limited; retry after `Retry-After` seconds.", ("Retry-After",)),
+    502: (
+        "BadGateway",
+        "The profile's remote system refused (credentials), could not be reached or did not answer "
+        "in time; `detail` says which.",
+        (),
+    ),
     503: (
         "ServiceUnavailable",
         "The database or the job queue cannot be reached; retry after `Retry-After` seconds.",

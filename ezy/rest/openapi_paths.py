@@ -176,6 +176,29 @@ def connection_profiles(api: Api) -> None:
             description="A failed connection is `200` with `ok: false` and the reason in `detail`.",
         ),
     )
+    api.add(
+        tag,
+        Op(
+            "POST",
+            f"{path}/{{id}}/sample",
+            "sampleConnectionProfileRecords",
+            "Sample records from a source",
+            {
+                "200": reply(
+                    "The first records of the resource, as a run would extract them.", ref("RecordSample")
+                )
+            },
+            body=ref("SampleRequest"),
+            problems=(502,),
+            description=(
+                "Reads the first page of `resource` through the profile (at most `limit` records, "
+                "within 10 s) to preview a mapping over real records: nothing is written and no "
+                "cursor moves. `422`: an unknown resource (for kinds that list theirs), or a private "
+                "address this deployment refuses. `502`: the remote system refused the credentials, "
+                "could not be reached, failed or did not answer in time; `detail` says which."
+            ),
+        ),
+    )
 
 
 def mapping_configurations(api: Api) -> None:

@@ -26,6 +26,7 @@ STATUS: dict[type[errors.EzyError], int] = {
     errors.ValidationFailed: 422,
     errors.VersionRequired: 428,
     errors.RateLimited: 429,
+    errors.RemoteFailed: 502,
     errors.ServiceUnavailable: 503,
 }
 TITLES = {
@@ -41,6 +42,7 @@ TITLES = {
     428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 

@@ -1,10 +1,12 @@
 // Mapping configurations: a JSON editor whose errors point where they are, and a live preview over
-// pasted records showing each stage (normalize, transform, validate) and how each field is computed.
+// pasted or sampled records showing each stage (normalize, transform, validate) and how each field is
+// computed.
 import { button, el, emptyRow, field, fill, input, json, link, lower, notice, text, when } from "./dom.js";
 import { errs, gql, mutate } from "./gql.js";
 import * as lookups from "./lookups.js";
 import { confirmAction, toast } from "./ui.js";
 import { strip } from "./profiles.js";
+import { sampler } from "./sampling.js";
 
 export const TEMPLATE = {
   version: 1,
@@ -172,6 +174,7 @@ async function renderEditor(body, id) {
           button("Preview now", preview, { id: "preview-now" }), mapping ? button("Delete…", remove, { className: "danger" }) : null),
         status),
       el("div", { className: "editor-col" },
+        sampler(doc, (sampled) => { records.value = json(sampled); clearTimeout(timer); preview(); }),
         field("Records to preview (a JSON array, in the source's shape)", records),
         el("h2", {}, "Preview"), results)));
   preview();
