@@ -12,6 +12,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from ezy.errors import InvalidRequest
+from ezy.listsql import page_statement
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -82,7 +83,18 @@ async def paginate(
     One statement: the page, with the total as a scalar subquery (PostgreSQL runs it once, on the
     same index a separate count would use). Only a page past the end, which has no row to carry
     the total, costs a second statement to count. `columns`: fetch only these (Tortoise's `only`).
+    A plain filtered list (`ezy.listsql`) runs the same statement without building it again.
     """
+    statement = None if columns else page_statement(query, order)
+    if statement is not None:
+        _, rows = await query.model._meta.db.execute_query(
+            statement.sql, [*statement.values, request.page_size, request.offset]
+        )
+        if rows:
+            count = rows[0]["page_total"]
+        else:
+            count = 0 if request.offset == 0 else await query.count()
+        return Page([statement.hydrate(row) for row in rows], request.page, request.page_size, count)
     total = Subquery(query.annotate(page_total=Count("id")).values("page_total"))
     page = query.annotate(page_total=total).order_by(order, "-id").offset(request.offset)
     if columns:

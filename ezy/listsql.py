@@ -1,0 +1,143 @@
+"""A page of a plain filtered list as one statement whose SQL is written once per shape (PostgreSQL).
+
+`paginate` read every page through Tortoise, which builds the same SELECT anew for each request
+(pypika: a third of a list's CPU) and hydrates each row field by field. A list here is "plain" when
+it is `Model.filter(a=.., b__gte=..)` and nothing else (every service's list: `scoped(...)` then the
+filter's `where()`): such a query is the model, the filtered columns with their comparisons, and
+the values. The SQL text depends on the first two only, so it is built once for each of them; the
+values are encoded by the fields' own `to_db_value`, as Tortoise's filters encode them, and the
+rows become model instances by code generated once per model from the same field lists and
+conversions Tortoise's `_init_from_db` uses. Same rows, same order, same total, same objects.
+
+Anything else (another backend, a lookup other than a comparison, annotations, selected columns,
+a transaction's or another database's client) returns None, and the caller reads it through Tortoise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+M = TypeVar("M", bound=Model)
+_OPERATORS = {"": "=", "gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+# QuerySet state that a plain filtered list leaves at its default (anything set: not plain).
+_UNSET = (
+    "_annotations",
+    "_custom_filters",
+    "_prefetch_map",
+    "_filter_kwargs",
+    "_orderings",
+    "_having",
+    "_fields_for_select",
+    "_group_bys",
+    "_select_related",
+    "_force_indexes",
+    "_use_indexes",
+    "_select_for_update",
+    "_distinct",
+    "_single",
+    "_db",
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One page of a plain list: the SQL for its shape, its values, and how rows become models."""
+
+    sql: str
+    values: list[Any]
+    hydrate: Callable[[Sequence[Any]], Any]
+
+
+def page_statement(query: QuerySet[M], order: str) -> Statement | None:
+    """The page statement of `query` in `order` (then `-id`); None when `query` is not plain.
+
+    Its values end with two slots for LIMIT and OFFSET, filled by the caller.
+    """
+    model = query.model
+    if type(query) is not QuerySet or query._limit is not None or query._offset is not None:
+        return None
+    if any(getattr(query, name, None) for name in _UNSET):
+        return None
+    lookups: list[tuple[str, str]] = []
+    values: list[Any] = []
+    fields = model._meta.fields_map
+    for q in query._q_objects:
+        if type(q) is not Q or q.children or q._is_negated:
+            return None
+        for key, value in q.filters.items():
+            name, _, op = key.partition("__")
+            field = fields.get(name)
+            if value is None or op not in _OPERATORS or name not in model._meta.fields_db_projection:
+                return None
+            assert field is not None
+            lookups.append((name, op))
+            values.append(field.to_db_value(value, model))
+    if model._meta.db.capabilities.dialect != "postgres":
+        return None
+    return Statement(_sql(model, tuple(lookups), order), values, _hydrator(model))
+
+
+@cache
+def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str) -> str:
+    """Paginate's statement: the page, with the filtered count as a scalar subquery (one round trip)."""
+    meta = model._meta
+    column = meta.fields_db_projection
+    where = " AND ".join(
+        f'"{column[name]}"{_OPERATORS[op]}${i}' for i, (name, op) in enumerate(lookups, start=1)
+    )
+    where = f" WHERE {where}" if where else ""
+    table = f'"{meta.db_table}"'
+    selected = ",".join(f'"{key}"' for key, _, _ in _columns(model))
+    direction = "DESC" if order.startswith("-") else "ASC"
+    n = len(lookups)
+    return (
+        f'SELECT {selected},(SELECT COUNT(*) FROM {table}{where}) "page_total" FROM {table}{where} '
+        f'ORDER BY "{column[order.lstrip("-")]}" {direction},"{column["id"]}" DESC '
+        f"LIMIT ${n + 1} OFFSET ${n + 2}"
+    )
+
+
+def _columns(model: type[Model]) -> list[tuple[str, str, Any]]:
+    meta = model._meta
+    return [*meta.db_native_fields, *meta.db_default_fields, *meta.db_complex_fields]
+
+
+@cache
+def _hydrator(model: type[Model]) -> Callable[[Sequence[Any]], Any]:
+    """A row (by position, in `_columns` order) as the model instance `Model._init_from_db` makes."""
+    meta = model._meta
+    namespace: dict[str, Any] = {"cls": model, "new": object.__new__, "set_dict": object.__setattr__}
+    members = [
+        "'_partial': False",
+        "'_saved_in_db': True",
+        f"'_custom_generated_pk': {meta.db_pk_column not in meta.generated_db_fields!r}",
+        "'_await_when_save': {}",
+    ]
+    native = len(meta.db_native_fields)
+    default = native + len(meta.db_default_fields)
+    for i, (_, model_field, field) in enumerate(_columns(model)):
+        if i < native:  # already the Python value, as the driver gives it
+            members.append(f"{model_field!r}: r[{i}]")
+        elif i < default:  # the field's type called on it, as `_init_from_db` does
+            namespace[f"t{i}"] = field.field_type
+            members.append(f"{model_field!r}: None if (v{i} := r[{i}]) is None else t{i}(v{i})")
+        else:
+            namespace[f"c{i}"] = field.to_python_value
+            members.append(f"{model_field!r}: c{i}(r[{i}])")
+    source = (
+        "def hydrate(r):\n"
+        "    o = new(cls)\n"
+        f"    set_dict(o, '__dict__', {{{', '.join(members)}}})\n"
+        "    return o\n"
+    )
+    # Generated from the model's own field names (identifiers), never from input.
+    exec(compile(source, f"<rows of {model.__name__}>", "exec"), namespace)
+    hydrate: Callable[[Sequence[Any]], Any] = namespace["hydrate"]
+    return hydrate
