@@ -15,7 +15,7 @@ a transaction's or another database's client) returns None, and the caller reads
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -47,18 +47,39 @@ _UNSET = (
 
 
 @dataclass(frozen=True)
+class SumOf:
+    """A total kept elsewhere: the sum of `column` over the rows of `table` the same filter selects."""
+
+    table: str
+    column: str
+
+
+COUNT = "count"  # the total: the filtered rows counted
+Total = SumOf | str | None  # None: no total (the caller knows it)
+
+
+@dataclass(frozen=True)
 class Statement:
     """One page of a plain list: the SQL for its shape, its values, and how rows become models."""
 
+    model: type[Model]
     sql: str
     values: list[Any]
-    hydrate: Callable[[Sequence[Any]], Any]
+    hydrate: Callable[[Any], Any]
+    totalled: bool
+
+    async def rows(self, limit: int, offset: int) -> tuple[list[Any], Any]:
+        """The page's model instances, and the total its first row carries (None without rows or total)."""
+        _, rows = await self.model._meta.db.execute_query(self.sql, [*self.values, limit, offset])
+        hydrate = self.hydrate
+        return [hydrate(row) for row in rows], rows[0]["page_total"] if rows and self.totalled else None
 
 
-def page_statement(query: QuerySet[M], order: str) -> Statement | None:
+def page_statement(query: QuerySet[M], order: str, total: Total = COUNT) -> Statement | None:
     """The page statement of `query` in `order` (then `-id`); None when `query` is not plain.
 
-    Its values end with two slots for LIMIT and OFFSET, filled by the caller.
+    Its values end with two slots for LIMIT and OFFSET, filled by the caller. Each row carries the
+    total as its last column, `page_total`, unless `total` is None.
     """
     model = query.model
     if type(query) is not QuerySet or query._limit is not None or query._offset is not None:
@@ -81,12 +102,13 @@ def page_statement(query: QuerySet[M], order: str) -> Statement | None:
             values.append(field.to_db_value(value, model))
     if model._meta.db.capabilities.dialect != "postgres":
         return None
-    return Statement(_sql(model, tuple(lookups), order), values, _hydrator(model))
+    sql = _sql(model, tuple(lookups), order, total)
+    return Statement(model, sql, values, _hydrator(model), totalled=total is not None)
 
 
 @cache
-def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str) -> str:
-    """Paginate's statement: the page, with the filtered count as a scalar subquery (one round trip)."""
+def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str, total: Total) -> str:
+    """Paginate's statement: the page, with the total as a scalar subquery (one round trip)."""
     meta = model._meta
     column = meta.fields_db_projection
     where = " AND ".join(
@@ -97,8 +119,12 @@ def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str) -
     selected = ",".join(f'"{key}"' for key, _, _ in _columns(model))
     direction = "DESC" if order.startswith("-") else "ASC"
     n = len(lookups)
+    if isinstance(total, SumOf):
+        selected += f',(SELECT SUM("{total.column}") FROM "{total.table}"{where}) "page_total"'
+    elif total is not None:
+        selected += f',(SELECT COUNT(*) FROM {table}{where}) "page_total"'
     return (
-        f'SELECT {selected},(SELECT COUNT(*) FROM {table}{where}) "page_total" FROM {table}{where} '
+        f"SELECT {selected} FROM {table}{where} "
         f'ORDER BY "{column[order.lstrip("-")]}" {direction},"{column["id"]}" DESC '
         f"LIMIT ${n + 1} OFFSET ${n + 2}"
     )
@@ -110,7 +136,7 @@ def _columns(model: type[Model]) -> list[tuple[str, str, Any]]:
 
 
 @cache
-def _hydrator(model: type[Model]) -> Callable[[Sequence[Any]], Any]:
+def _hydrator(model: type[Model]) -> Callable[[Any], Any]:
     """A row (by position, in `_columns` order) as the model instance `Model._init_from_db` makes."""
     meta = model._meta
     namespace: dict[str, Any] = {"cls": model, "new": object.__new__, "set_dict": object.__setattr__}
@@ -139,5 +165,5 @@ def _hydrator(model: type[Model]) -> Callable[[Sequence[Any]], Any]:
     )
     # Generated from the model's own field names (identifiers), never from input.
     exec(compile(source, f"<rows of {model.__name__}>", "exec"), namespace)
-    hydrate: Callable[[Sequence[Any]], Any] = namespace["hydrate"]
+    hydrate: Callable[[Any], Any] = namespace["hydrate"]
     return hydrate

@@ -87,14 +87,10 @@ async def paginate(
     """
     statement = None if columns else page_statement(query, order)
     if statement is not None:
-        _, rows = await query.model._meta.db.execute_query(
-            statement.sql, [*statement.values, request.page_size, request.offset]
-        )
-        if rows:
-            count = rows[0]["page_total"]
-        else:
+        items, count = await statement.rows(request.page_size, request.offset)
+        if not items:
             count = 0 if request.offset == 0 else await query.count()
-        return Page([statement.hydrate(row) for row in rows], request.page, request.page_size, count)
+        return Page(items, request.page, request.page_size, count)
     total = Subquery(query.annotate(page_total=Count("id")).values("page_total"))
     page = query.annotate(page_total=total).order_by(order, "-id").offset(request.offset)
     if columns:
