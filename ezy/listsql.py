@@ -1,16 +1,17 @@
-"""A page of a plain filtered list as one statement whose SQL is written once per shape (PostgreSQL).
+"""Plain filtered lists as statements whose SQL is written once per shape (PostgreSQL).
 
 `paginate` read every page through Tortoise, which builds the same SELECT anew for each request
-(pypika: a third of a list's CPU) and hydrates each row field by field. A list here is "plain" when
-it is `Model.filter(a=.., b__gte=..)` and nothing else (every service's list: `scoped(...)` then the
-filter's `where()`): such a query is the model, the filtered columns with their comparisons, and
-the values. The SQL text depends on the first two only, so it is built once for each of them; the
-values are encoded by the fields' own `to_db_value`, as Tortoise's filters encode them, and the
-rows become model instances by code generated once per model from the same field lists and
-conversions Tortoise's `_init_from_db` uses. Same rows, same order, same total, same objects.
+(pypika: a third of a list's CPU) and hydrates each row field by field. A query here is "plain" when
+it is `Model.filter(a=.., b__gte=.., id__in=[..])` and nothing else (every service's list: `scoped(...)`
+then the filter's `where()`; the GraphQL loaders' batches by id): such a query is the model, the
+filtered columns with their comparisons, and the values. The SQL text depends on the first two only,
+so it is built once for each of them; the values are encoded by the fields' own `to_db_value`, as
+Tortoise's filters encode them, and the rows become model instances by code generated once per
+model from the same field lists and conversions Tortoise's `_init_from_db` uses. Same rows, same
+order, same total, same objects.
 
-Anything else (another backend, a lookup other than a comparison, annotations, selected columns,
-a transaction's or another database's client) returns None, and the caller reads it through Tortoise.
+Anything else (another backend, another lookup, annotations, selected columns, a query given its
+own client with `using_db`) is not plain, and is read through Tortoise.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 M = TypeVar("M", bound=Model)
-_OPERATORS = {"": "=", "gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+# Lookups understood, as SQL over (column, parameter); `in` takes an array (PostgreSQL's ANY).
+_OPERATORS = {
+    "": "{}={}",
+    "gte": "{}>={}",
+    "gt": "{}>{}",
+    "lte": "{}<={}",
+    "lt": "{}<{}",
+    "in": "{}=ANY({})",
+}
 # QuerySet state that a plain filtered list leaves at its default (anything set: not plain).
 _UNSET = (
     "_annotations",
@@ -81,6 +90,27 @@ def page_statement(query: QuerySet[M], order: str, total: Total = COUNT) -> Stat
     Its values end with two slots for LIMIT and OFFSET, filled by the caller. Each row carries the
     total as its last column, `page_total`, unless `total` is None.
     """
+    plain = _plain(query)
+    if plain is None:
+        return None
+    lookups, values = plain
+    sql = _sql(query.model, lookups, order, total)
+    return Statement(query.model, sql, values, _hydrator(query.model), totalled=total is not None)
+
+
+async def all_rows(query: QuerySet[M]) -> list[M]:
+    """What `await query` answers (in no particular order), by a statement written once per shape."""
+    plain = _plain(query)
+    if plain is None:
+        return list(await query)
+    lookups, values = plain
+    _, rows = await query.model._meta.db.execute_query(_sql(query.model, lookups, None, None), values)
+    hydrate = _hydrator(query.model)
+    return [hydrate(row) for row in rows]
+
+
+def _plain(query: QuerySet[M]) -> tuple[tuple[tuple[str, str], ...], list[Any]] | None:
+    """(filtered fields with their comparisons, their database values), or None when not plain."""
     model = query.model
     if type(query) is not QuerySet or query._limit is not None or query._offset is not None:
         return None
@@ -98,31 +128,37 @@ def page_statement(query: QuerySet[M], order: str, total: Total = COUNT) -> Stat
             if value is None or op not in _OPERATORS or name not in model._meta.fields_db_projection:
                 return None
             assert field is not None
+            if op == "in":  # each member encoded, as Tortoise's list encoder does
+                if not isinstance(value, list | tuple | set) or any(v is None for v in value):
+                    return None
+                values.append([field.to_db_value(v, model) for v in value])
+            else:
+                values.append(field.to_db_value(value, model))
             lookups.append((name, op))
-            values.append(field.to_db_value(value, model))
     if model._meta.db.capabilities.dialect != "postgres":
         return None
-    sql = _sql(model, tuple(lookups), order, total)
-    return Statement(model, sql, values, _hydrator(model), totalled=total is not None)
+    return tuple(lookups), values
 
 
 @cache
-def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str, total: Total) -> str:
-    """Paginate's statement: the page, with the total as a scalar subquery (one round trip)."""
+def _sql(model: type[Model], lookups: tuple[tuple[str, str], ...], order: str | None, total: Total) -> str:
+    """The rows (a page when `order` is given), with the total as a scalar subquery (one round trip)."""
     meta = model._meta
     column = meta.fields_db_projection
     where = " AND ".join(
-        f'"{column[name]}"{_OPERATORS[op]}${i}' for i, (name, op) in enumerate(lookups, start=1)
+        _OPERATORS[op].format(f'"{column[name]}"', f"${i}") for i, (name, op) in enumerate(lookups, start=1)
     )
     where = f" WHERE {where}" if where else ""
     table = f'"{meta.db_table}"'
     selected = ",".join(f'"{key}"' for key, _, _ in _columns(model))
-    direction = "DESC" if order.startswith("-") else "ASC"
-    n = len(lookups)
     if isinstance(total, SumOf):
         selected += f',(SELECT SUM("{total.column}") FROM "{total.table}"{where}) "page_total"'
     elif total is not None:
         selected += f',(SELECT COUNT(*) FROM {table}{where}) "page_total"'
+    if order is None:
+        return f"SELECT {selected} FROM {table}{where}"
+    direction = "DESC" if order.startswith("-") else "ASC"
+    n = len(lookups)
     return (
         f"SELECT {selected} FROM {table}{where} "
         f'ORDER BY "{column[order.lstrip("-")]}" {direction},"{column["id"]}" DESC '

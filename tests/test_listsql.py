@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from ezy.listsql import page_statement
+from ezy.listsql import all_rows, page_statement
 from ezy.pagination import PageRequest, paginate
 from ezy.runs.models import SyncLog
 from ezy.timefmt import utcnow
@@ -64,6 +64,7 @@ async def test_pages_of_each_filter_shape_are_tortoises(tenant: TestTenant, othe
         rows.filter(instance_id=instance_id, trigger="api"),
         rows.filter(created_at__gte=middle.created_at),
         rows.filter(created_at__lt=middle.created_at, status="succeeded"),
+        rows.filter(status__in=["failed", "queued"]),
     ):
         assert (page_statement(query, "-created_at") is not None) == on_postgres()
         await _same_as_tortoise(query)
@@ -76,8 +77,20 @@ async def test_other_queries_are_read_by_tortoise(tenant: TestTenant, other_tena
     for query in (
         rows.exclude(status="failed"),
         rows.filter(Q(status="failed") | Q(total=0)),
-        rows.filter(status__in=["failed", "succeeded"]),
+        rows.filter(status__not="failed"),
         rows.filter(error=None),
     ):
         assert page_statement(query, "-created_at") is None
         await _same_as_tortoise(query)
+
+
+async def test_a_batch_by_id_is_tortoises(tenant: TestTenant, other_tenant: TestTenant) -> None:
+    await _logs(tenant, other_tenant)
+    mine = await SyncLog.filter(tenant_id=tenant.id).order_by("created_at")
+    theirs = await SyncLog.filter(tenant_id=other_tenant.id).first()
+    assert theirs is not None
+    for ids in ([], [mine[0].id], [row.id for row in mine[1:4]] + [theirs.id, uuid.uuid4()]):
+        query = SyncLog.filter(tenant_id=tenant.id, id__in=ids)
+        found = sorted((_members(row) for row in await all_rows(query)), key=lambda m: m["created_at"])
+        expected = sorted((_members(row) for row in await query), key=lambda m: m["created_at"])
+        assert found == expected and len(found) == len([i for i in ids if i in {r.id for r in mine}])
