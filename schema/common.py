@@ -155,10 +155,10 @@ def _nested_snapshot(model: type[BaseModel]) -> Callable[[Any], Any]:
             read = f"s[{alias!r}]"  # KeyError: a stored object without a required member
             body.append(f"    o.{name} = None if (v{i} := {read}) is None else {convert}\n")
             continue
-        namespace[f"d{i}"] = info.get_default
+        # One default per view class, shared: GraphQL only reads what it answers.
+        namespace[f"d{i}"] = info.get_default(call_default_factory=True, validated_data={})
         body.append(
-            f"    o.{name} = d{i}(call_default_factory=True, validated_data={{}}) "
-            f"if (v{i} := s.get({alias!r}, MISSING)) is MISSING else "
+            f"    o.{name} = d{i} if (v{i} := s.get({alias!r}, MISSING)) is MISSING else "
             f"(None if v{i} is None else {convert})\n"
         )
     source = f"def stored(s):\n    o = new(cls)\n{''.join(body)}    return o\n"
