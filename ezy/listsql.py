@@ -16,14 +16,19 @@ own client with `using_db`) is not plain, and is read through Tortoise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any, TypeVar
+from uuid import UUID
 
 from tortoise.expressions import Q
+from tortoise.fields import DatetimeField, Field, UUIDField
+from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 M = TypeVar("M", bound=Model)
 # Lookups understood, as SQL over (column, parameter); `in` takes an array (PostgreSQL's ANY).
@@ -74,14 +79,12 @@ class Statement:
     model: type[Model]
     sql: str
     values: list[Any]
-    hydrate: Callable[[Any], Any]
     totalled: bool
 
     async def rows(self, limit: int, offset: int) -> tuple[list[Any], Any]:
         """The page's model instances, and the total its first row carries (None without rows or total)."""
         _, rows = await self.model._meta.db.execute_query(self.sql, [*self.values, limit, offset])
-        hydrate = self.hydrate
-        return [hydrate(row) for row in rows], rows[0]["page_total"] if rows and self.totalled else None
+        return _models(self.model, rows), rows[0]["page_total"] if rows and self.totalled else None
 
 
 def page_statement(query: QuerySet[M], order: str, total: Total = COUNT) -> Statement | None:
@@ -95,7 +98,7 @@ def page_statement(query: QuerySet[M], order: str, total: Total = COUNT) -> Stat
         return None
     lookups, values = plain
     sql = _sql(query.model, lookups, order, total)
-    return Statement(query.model, sql, values, _hydrator(query.model), totalled=total is not None)
+    return Statement(query.model, sql, values, totalled=total is not None)
 
 
 async def all_rows(query: QuerySet[M]) -> list[M]:
@@ -105,8 +108,7 @@ async def all_rows(query: QuerySet[M]) -> list[M]:
         return list(await query)
     lookups, values = plain
     _, rows = await query.model._meta.db.execute_query(_sql(query.model, lookups, None, None), values)
-    hydrate = _hydrator(query.model)
-    return [hydrate(row) for row in rows]
+    return _models(query.model, rows)
 
 
 def _plain(query: QuerySet[M]) -> tuple[tuple[tuple[str, str], ...], list[Any]] | None:
@@ -171,11 +173,29 @@ def _columns(model: type[Model]) -> list[tuple[str, str, Any]]:
     return [*meta.db_native_fields, *meta.db_default_fields, *meta.db_complex_fields]
 
 
+def _models(model: type[Model], rows: Sequence[Any]) -> list[Any]:
+    """The rows as model instances; the time zone is read once for the page, not once per value."""
+    hydrate = _hydrator(model)
+    tz = get_default_timezone() if get_use_tz() else None
+    return [hydrate(row, tz) for row in rows]
+
+
 @cache
-def _hydrator(model: type[Model]) -> Callable[[Any], Any]:
-    """A row (by position, in `_columns` order) as the model instance `Model._init_from_db` makes."""
+def _hydrator(model: type[Model]) -> Callable[[Any, tzinfo | None], Any]:
+    """A row (by position, in `_columns` order) as the model instance `Model._init_from_db` makes.
+
+    The conversions are the fields' own; those of timestamps, ids and enums are written inline for
+    the values PostgreSQL's driver gives (an aware datetime, a UUID, a string), with the field's
+    `to_python_value` for anything else. `tz`: Tortoise's default zone when `use_tz`, else None.
+    """
     meta = model._meta
-    namespace: dict[str, Any] = {"cls": model, "new": object.__new__, "set_dict": object.__setattr__}
+    namespace: dict[str, Any] = {
+        "cls": model,
+        "new": object.__new__,
+        "set_dict": object.__setattr__,
+        "datetime": datetime,
+        "UUID": UUID,
+    }
     members = [
         "'_partial': False",
         "'_saved_in_db': True",
@@ -185,21 +205,38 @@ def _hydrator(model: type[Model]) -> Callable[[Any], Any]:
     native = len(meta.db_native_fields)
     default = native + len(meta.db_default_fields)
     for i, (_, model_field, field) in enumerate(_columns(model)):
+        v, c = f"v{i}", f"c{i}"
+        namespace[c] = field.to_python_value
         if i < native:  # already the Python value, as the driver gives it
-            members.append(f"{model_field!r}: r[{i}]")
+            value = f"r[{i}]"
         elif i < default:  # the field's type called on it, as `_init_from_db` does
             namespace[f"t{i}"] = field.field_type
-            members.append(f"{model_field!r}: None if (v{i} := r[{i}]) is None else t{i}(v{i})")
+            value = f"None if ({v} := r[{i}]) is None else t{i}({v})"
+        elif _converts_as(field, DatetimeField):  # an aware datetime moved to the zone, as it does
+            value = (
+                f"None if ({v} := r[{i}]) is None else {v}.astimezone(tz) if tz is not None and "
+                f"type({v}) is datetime and {v}.utcoffset() is not None else {c}({v})"
+            )
+        elif _converts_as(field, UUIDField):
+            value = f"{v} if ({v} := r[{i}]) is None or isinstance({v}, UUID) else {c}({v})"
+        elif _converts_as(field, CharEnumFieldInstance):
+            namespace[f"e{i}"] = field.enum_type
+            value = f"None if ({v} := r[{i}]) is None else e{i}({v})"
         else:
-            namespace[f"c{i}"] = field.to_python_value
-            members.append(f"{model_field!r}: c{i}(r[{i}])")
+            value = f"{c}(r[{i}])"
+        members.append(f"{model_field!r}: {value}")
     source = (
-        "def hydrate(r):\n"
+        "def hydrate(r, tz):\n"
         "    o = new(cls)\n"
         f"    set_dict(o, '__dict__', {{{', '.join(members)}}})\n"
         "    return o\n"
     )
     # Generated from the model's own field names (identifiers), never from input.
     exec(compile(source, f"<rows of {model.__name__}>", "exec"), namespace)
-    hydrate: Callable[[Any], Any] = namespace["hydrate"]
+    hydrate: Callable[[Any, tzinfo | None], Any] = namespace["hydrate"]
     return hydrate
+
+
+def _converts_as(field: Field[Any], kind: type[Field[Any]]) -> bool:
+    """The field converts values exactly as `kind` does (an instance not overriding its conversion)."""
+    return isinstance(field, kind) and type(field).to_python_value is kind.to_python_value

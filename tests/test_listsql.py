@@ -38,8 +38,9 @@ async def _logs(tenant: TestTenant, other: TestTenant, n: int = 7) -> uuid.UUID:
     return instance_id
 
 
-def _members(row: Any) -> dict[str, Any]:
-    found = dict(vars(row))
+def _members(row: Any) -> dict[str, str]:
+    """Each member's repr: types and time zones count, not only equality."""
+    found = {name: repr(value) for name, value in vars(row).items()}
     found.pop("page_total", None)  # Tortoise's annotation; the compiled page reads it from the row
     return found
 
