@@ -42,8 +42,10 @@ from ezy.config import Settings
 from ezy.context import TenantContext
 from ezy.pagination import PageRequest
 from ezy.runs import service as runs
+from ezy.runs.contracts import SyncLogFilter
 from ezy.runs.models import SyncLog
 from ezy.runtime import Runtime
+from ezy.tenants.contracts import ApiKeyInput
 from ezy.tenants.keys import create_key, create_tenant
 from ezy.tenants.models import Tenant as TenantRow
 from ezy.timefmt import rfc3339, utcnow
@@ -155,7 +157,7 @@ def _service(ctx: TenantContext, page: int) -> Call:
     """The list without HTTP, GraphQL or JSON: what the database and the ORM cost."""
 
     async def call() -> Any:
-        return await runs.list_logs(ctx, PageRequest(page=page), {})
+        return await runs.list_logs(ctx, PageRequest(page=page), SyncLogFilter())
 
     return call
 
@@ -229,7 +231,7 @@ async def bench(settings: Settings, args: argparse.Namespace) -> None:
     if not await SyncLog.exists():
         await _seed(settings.database_url, args)
     tenant = await TenantRow.get(name=BULK)
-    issued = await create_key(TenantContext(tenant.id), f"bench-{time.time_ns()}")
+    issued = await create_key(TenantContext(tenant.id), ApiKeyInput(name=f"bench-{time.time_ns()}"))
     total = await SyncLog.filter(tenant_id=tenant.id).count()
     transport = httpx.ASGITransport(app=create_app(settings))
     headers = {"Authorization": f"ApiKey {issued.secret}"}

@@ -12,6 +12,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from ezy.errors import InvalidRequest
+from ezy.listsql import page_statement
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -82,7 +83,14 @@ async def paginate(
     One statement: the page, with the total as a scalar subquery (PostgreSQL runs it once, on the
     same index a separate count would use). Only a page past the end, which has no row to carry
     the total, costs a second statement to count. `columns`: fetch only these (Tortoise's `only`).
+    A plain filtered list (`ezy.listsql`) runs the same statement without building it again.
     """
+    statement = None if columns else page_statement(query, order)
+    if statement is not None:
+        items, count = await statement.rows(request.page_size, request.offset)
+        if not items:
+            count = 0 if request.offset == 0 else await query.count()
+        return Page(items, request.page, request.page_size, count)
     total = Subquery(query.annotate(page_total=Count("id")).values("page_total"))
     page = query.annotate(page_total=total).order_by(order, "-id").offset(request.offset)
     if columns:

@@ -43,6 +43,11 @@ def wire_compiled(model: type[BaseModel], row: Any) -> dict[str, Any]:
     return _plan(model)(row)
 
 
+def wire_plan(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]]:
+    """`wire_compiled` for one view, looked up once: for the rows of a page."""
+    return _plan(model)
+
+
 @cache
 def _plan(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]]:
     """Straight-line code, as one would write the dict by hand: one expression per member."""

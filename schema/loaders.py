@@ -22,6 +22,7 @@ from tortoise.models import Model
 from ezy.connections.models import ConnectionProfile
 from ezy.context import TenantContext
 from ezy.instances.models import Instance
+from ezy.listsql import all_rows
 from ezy.mappings.models import MappingConfiguration
 from ezy.schedules.models import Schedule
 from ezy.scoping import scoped
@@ -47,7 +48,7 @@ class ByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
 
 def _by_id(model: type[M], ctx: TenantContext) -> ByIdLoader[M]:
     async def load(ids: Sequence[uuid.UUID]) -> list[M | None]:
-        rows = await scoped(model, ctx).filter(id__in=list(set(ids)))
+        rows = await all_rows(scoped(model, ctx).filter(id__in=list(set(ids))))
         found: dict[Any, M] = {row.pk: row for row in rows}
         return [found.get(id_) for id_ in ids]
 

@@ -15,6 +15,7 @@ from schema.connections import ConnectionProfileMutations, ConnectionProfileQuer
 from schema.dashboards import DashboardQueries, Subscription
 from schema.dlq import DeadLetterMutations, DeadLetterQueries
 from schema.errors import EXCEPTION_HANDLERS
+from schema.execution import PlainFieldsExecutor
 from schema.extensions import extension_factories, is_unexpected
 from schema.instances import InstanceMutations, InstanceQueries
 from schema.mappings import MappingMutations, MappingQueries
@@ -72,4 +73,5 @@ schema = EzySchema(
     extensions=extension_factories(),
     scalar_overrides=SCALAR_OVERRIDES,
     exception_handlers=EXCEPTION_HANDLERS,
+    execution_context_class=PlainFieldsExecutor,
 )

@@ -34,6 +34,7 @@ from schema.common import (
     Page,
     PageArg,
     PageSizeArg,
+    as_view,
     contract_type,
     or_none,
     page_request,
@@ -96,7 +97,7 @@ contract_type(SyncLog, "SyncLog")
 
 
 def log_of(row: SyncLogRow, loaders: Loaders | None = None) -> SyncLog:
-    log = view_of(SyncLog, row)
+    log = as_view(SyncLog, row)
     log._loaders = loaders
     return log
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ezy.context import TenantContext
-from ezy.contract import Contract, Filter, View, parse, parse_query, wire_row
+from ezy.contract import Contract, Filter, View, parse, parse_query, row_answers
 from ezy.pagination import Page, PageRequest
 from ezy.rest.http import if_match, json_object, no_content, ok, page_request, query_filters, tenant_of
 
@@ -102,9 +102,6 @@ class TypedResource:
     # What `create` returned -> (the row, extra members of the 201 answer, e.g. a one-time secret).
     created: Callable[[Any], tuple[Any, dict[str, Any]]] = lambda row: (row, {})
 
-    def answer(self, row: Any) -> dict[str, Any]:
-        return wire_row(self.view, row)
-
     def components(self) -> dict[str, type[BaseModel]]:
         return {self.name: self.view, f"{self.name}Input": self.input, f"{self.name}Patch": self.patch}
 
@@ -123,8 +120,9 @@ class TypedResource:
         async def update(ctx: TenantContext, id: object, body: dict[str, Any], version: int) -> Any:
             return await self.update(ctx, id, parse(self.patch, body), version)
 
+        answer = row_answers(self.view)
         return Resource(
-            self.path, create, self.get, list_page, replace, update, self.delete, self.answer, self.created
+            self.path, create, self.get, list_page, replace, update, self.delete, answer, self.created
         )
 
 

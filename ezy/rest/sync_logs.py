@@ -5,22 +5,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ezy.contract import parse_query, wire_row
+from ezy.contract import parse_query, row_answers
 from ezy.rest.http import ok, page_request, query_filters, tenant_of
 from ezy.runs import service
 from ezy.runs.contracts import EntityErrorView, SyncLogFilter, SyncLogView
-from ezy.runs.models import EntityError, SyncLog
 
 COMPONENTS: dict[str, type[BaseModel]] = {"SyncLog": SyncLogView, "EntityError": EntityErrorView}
 
 
 # Pages of logs are the hot read: answered from the rows by the views' compiled plans.
-def _log(row: SyncLog) -> dict[str, object]:
-    return wire_row(SyncLogView, row)
-
-
-def _error(row: EntityError) -> dict[str, object]:
-    return wire_row(EntityErrorView, row)
+_log = row_answers(SyncLogView)
+_error = row_answers(EntityErrorView)
 
 
 async def list_logs(request: Request) -> Response:

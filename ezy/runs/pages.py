@@ -18,6 +18,7 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Sum
 
 from ezy.context import TenantContext
+from ezy.listsql import SumOf, page_statement
 from ezy.pagination import Page, PageRequest
 from ezy.runs.models import SyncLog, SyncLogHour
 from ezy.scoping import scoped
@@ -63,14 +64,15 @@ async def all_logs(ctx: TenantContext, request: PageRequest) -> Page[SyncLog]:
     """The tenant's sync logs, newest first: the page `paginate` would answer, with the same total."""
     query = scoped(SyncLog, ctx)
     if request.offset < SEEK_FROM:
-        items: list[Any] = list(
-            await query.annotate(page_total=_total(ctx))
-            .order_by(*ORDER)
-            .offset(request.offset)
-            .limit(request.page_size)
-        )
+        statement = page_statement(query, ORDER[0], SumOf(SyncLogHour._meta.db_table, "n"))
+        if statement is not None:
+            items, total = await statement.rows(request.page_size, request.offset)
+        else:
+            paged = query.annotate(page_total=_total(ctx)).order_by(*ORDER).offset(request.offset)
+            items = list(await paged.limit(request.page_size))
+            total = items[0].page_total if items else None
         if items:
-            total = int(items[0].page_total or 0)
+            total = int(total or 0)
         else:
             total = 0 if request.offset == 0 else await _count(ctx)
         return Page(items, request.page, request.page_size, total)
@@ -80,5 +82,10 @@ async def all_logs(ctx: TenantContext, request: PageRequest) -> Page[SyncLog]:
     end, newer, total = seek
     if request.offset >= total:
         return Page([], request.page, request.page_size, total)
-    page = query.filter(created_at__lt=end).order_by(*ORDER).offset(request.offset - newer)
-    return Page(list(await page.limit(request.page_size)), request.page, request.page_size, total)
+    rest = query.filter(created_at__lt=end)
+    deep = page_statement(rest, ORDER[0], total=None)
+    if deep is not None:
+        items, _ = await deep.rows(request.page_size, request.offset - newer)
+    else:
+        items = list(await rest.order_by(*ORDER).offset(request.offset - newer).limit(request.page_size))
+    return Page(items, request.page, request.page_size, total)

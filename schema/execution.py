@@ -1,0 +1,193 @@
+"""GraphQL execution with a short way for plain fields: what a page of views is mostly made of.
+
+graphql-core completes every field alike: a path, a resolve info, strawberry's resolver wrapper, an
+awaitable check, then the completion by type (about 47 Python calls a field). Most fields of a
+listed item are plain: no resolver of their own (the view's attribute, read by strawberry's default
+resolver), no arguments, and a scalar or enum, or an object made only of such fields (a sync log's
+`counts`). Those are read and coerced here directly, in the order graphql-core would, by the same
+calls (the default resolver, the type's `coerce_output_value`). Everything else runs graphql-core's
+own code: fields with resolvers, lists, unions, `__typename`, deferred fragments, and any value that
+is not ordinary (null where null is not allowed, an awaitable, an exception, a failed coercion),
+so errors, their paths and null propagation are graphql-core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+# Strawberry's wrapper for a field without a resolver, permission or extension (`is_basic_field`).
+_BASIC_RESOLVER = "_get_basic_result"
+
+
+class _Plain(NamedTuple):
+    """How to answer one plain field: read `name` with `read`, then coerce (`leaf`) or go into `object`."""
+
+    read: Callable[[Any, str], Any]
+    name: str
+    return_type: GraphQLOutputType
+    nullable: bool
+    leaf: GraphQLLeafType | None
+    object: GraphQLObjectType | None
+    fields: GroupedFieldSet | None  # the object's own fields, plain too
+
+
+# (response name, its field details, how to answer it when plain, else None)
+Plan = list[tuple[str, FieldDetailsList, _Plain | None]]
+
+
+class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Plans of the field sets executed (graphql-core memoizes them per type and selection, so
+        # the items of a list share one); each kept with its field set so the id is not reused.
+        self._plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+        # Middleware wraps every resolver (strawberry passes a manager, empty unless an extension
+        # resolves): with any, every field takes graphql-core's way.
+        manager = self.middleware_manager
+        self._wrapped_resolvers = manager is not None and bool(manager.middlewares)
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if position_context is not None or self._wrapped_resolvers:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plan = self._plan(parent_type, grouped_field_set)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, plain in plan:
+                if plain is not None and plain.leaf is not None:  # inline: most fields are these
+                    try:
+                        value = plain.read(source_value, plain.name)
+                        if value is None or value is Undefined:
+                            if plain.nullable:
+                                results[response_name] = None
+                                continue
+                        elif not (isinstance(value, Exception) or is_awaitable(value)):
+                            coerced = plain.leaf.coerce_output_value(value)
+                            if coerced is not None and coerced is not Undefined:
+                                results[response_name] = coerced
+                                continue
+                    except Exception:  # graphql-core answers it below, error and all
+                        pass
+                elif plain is not None:
+                    answered, value = self._object(
+                        plain, source_value, path, response_name, field_details_list
+                    )
+                    if answered:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:  # graphql-core's own
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _object(
+        self,
+        plain: _Plain,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        field_details_list: FieldDetailsList,
+    ) -> tuple[bool, Any]:
+        """(True, the completed object), or (False, None) for graphql-core to answer the field itself."""
+        try:
+            value = plain.read(source, plain.name)
+        except Exception:
+            return False, None
+        if value is None or value is Undefined:
+            return plain.nullable, None
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return False, None
+        assert plain.object is not None and plain.fields is not None
+        field_path = Path(path, response_name, plain.object.name)
+        try:  # its fields are all plain: answered at once, never awaitable
+            return True, self.execute_fields(plain.object, value, field_path, plain.fields, None)
+        except Exception as raw_error:  # as graphql-core's execute_field: null here, or raised on
+            self.handle_field_error(raw_error, plain.return_type, field_details_list, field_path)
+            return True, None
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        kept = self._plans.get(id(grouped_field_set))
+        if kept is not None and kept[0] is grouped_field_set:
+            return kept[1]
+        plan: Plan = [
+            (name, details, self._plain(parent_type, details)) for name, details in grouped_field_set.items()
+        ]
+        self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def _plain(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Plain | None:
+        node = details[0].node
+        field_def = self.schema.get_field(parent_type, node.name.value)
+        if field_def is None or field_def.args or node.arguments:
+            return None
+        if getattr(field_def.resolve, "__name__", None) != _BASIC_RESOLVER:
+            return None
+        field = (field_def.extensions or {}).get("strawberry-definition")
+        if not isinstance(field, StrawberryField) or not field.is_basic_field:
+            return None
+        return_type = field_def.type
+        nullable = not isinstance(return_type, GraphQLNonNull)
+        named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        read = field.default_resolver
+        if is_leaf_type(named):
+            return _Plain(read, field.python_name, return_type, nullable, named, None, None)
+        if not is_object_type(named) or named.is_type_of is not None:
+            return None  # lists, unions and interfaces, or a type that checks its values
+        collected = self.collect_subfields(named, details)
+        if collected.new_defer_usages:
+            return None
+        sub_plan = self._plan(named, collected.grouped_field_set)
+        if any(plain is None for _, _, plain in sub_plan):
+            return None  # an object with a resolver inside: graphql-core completes it
+        return _Plain(
+            read, field.python_name, return_type, nullable, None, named, collected.grouped_field_set
+        )
