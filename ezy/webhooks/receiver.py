@@ -133,7 +133,7 @@ async def _load_endpoint(endpoint_id: uuid.UUID) -> _Endpoint | None:
 
 async def _tenant_of_key(raw: str) -> uuid.UUID | None:
     async def load() -> uuid.UUID | None:
-        ctx = await authenticate(raw)
+        ctx = await authenticate(raw, fresh=True)  # this cache's entry lives TTL from the read
         return ctx.tenant_id if ctx is not None else None
 
     return await _keys.get_or_load(hashlib.sha256(raw.encode()).hexdigest(), load)
