@@ -15,7 +15,6 @@ key (one more statement, only when there are repeats). The caller gets its row b
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from typing import Any, cast
 
 from tortoise import connections
 
+from ezy.jsonenc import encode
 from ezy.webhooks.models import WebhookDelivery
 
 MAX_ROWS_PER_WRITE = 500
@@ -165,7 +165,8 @@ _PG_INSERT = (
 
 async def _insert_postgres(connection: Any, rows: list[NewDelivery]) -> set[uuid.UUID]:
     columns: list[list[Any]] = [[getattr(row, name) for row in rows] for name in _COLUMNS]
-    columns[_COLUMNS.index("payload")] = [json.dumps(row.payload) for row in rows]
+    # The same JSON as json.dumps (jsonb normalizes both alike), several times faster.
+    columns[_COLUMNS.index("payload")] = [encode(row.payload).decode() for row in rows]
     returned = await connection.fetch(_PG_INSERT, *columns)
     return {record["id"] for record in returned}
 
