@@ -45,6 +45,10 @@ class NewDelivery:
     error: str | None = None
 
 
+# Inserts rows and answers the ids it inserted (the others' dedup key was taken).
+_Insert = Callable[[list[NewDelivery]], Awaitable[set[uuid.UUID]]]
+
+
 @dataclass
 class _Writer:
     waiting: list[tuple[NewDelivery, asyncio.Future[None]]] = field(default_factory=list)
@@ -114,9 +118,6 @@ async def _write_batch(writer: _Writer, insert: _Insert) -> bool:
         return False
     _settle(batch, None)
     return True
-
-
-_Insert = Callable[[list["NewDelivery"]], Awaitable[set[uuid.UUID]]]
 
 
 async def _write(rows: list[NewDelivery], insert: _Insert) -> None:
