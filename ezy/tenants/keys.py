@@ -154,15 +154,18 @@ async def rotate_key(ctx: TenantContext, key_id: object, rotation: ApiKeyRotatio
     return IssuedKey(key, raw)
 
 
-async def authenticate(raw: str) -> TenantContext | None:
-    """The tenant a raw key belongs to, or None for anything not currently valid."""
+async def authenticate(raw: str, *, fresh: bool = False) -> TenantContext | None:
+    """The tenant a raw key belongs to, or None for anything not currently valid.
+
+    `fresh`: look the key up in the database even when remembered (a cache of the caller's own
+    refreshing itself, whose entries must not outlive `CACHE_TTL` from the database read)."""
     prefix = split_prefix(raw)
     if prefix is None:
         return None
     digest = _hash(raw)
     now = utcnow()
     entry = _cache.get(digest)
-    if entry is None or entry.cached_until <= time.monotonic():
+    if fresh or entry is None or entry.cached_until <= time.monotonic():
         _cache.pop(digest, None)
         entry = await _lookup(prefix, digest, now)
         if entry is None:

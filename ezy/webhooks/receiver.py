@@ -12,10 +12,11 @@
 A delivery is one of: `accepted` (a run will take it: see `pickup` and `batches`), `duplicate` (its
 external id was accepted before: stored, not processed), `skipped` (disabled endpoint, inactive
 instance, or a Shopify topic outside the endpoint's topics). The fast path: the endpoint, its
-instance's state, its secret and the caller's API key come from a short-lived cache (`cache`); the
-delivery is committed together with those of concurrent requests (`store`, group commit) before the
-answer; the run is asked for in the background (`pickup.notify`), so neither Redis nor a worker can
-hold up the answer, and the scheduler's sweep picks up what the background call could not queue.
+instance's state, its secret and the caller's API key come from a short-lived cache (`cache`,
+refreshed in the background before it expires); the delivery is committed together with those of
+concurrent requests (`store`, group commit) before the answer; the run is asked for in the
+background (`pickup.notify`), so neither Redis nor a worker can hold up the answer, and the
+scheduler's sweep picks up what the background call could not queue.
 
 Dedup is race-free: the first delivery of an external id (Shopify: of an `X-Shopify-Event-Id` and
 topic when the header is there, see `_dedup_key`) takes the unique `dedup_key`; a concurrent or later
@@ -133,7 +134,7 @@ async def _load_endpoint(endpoint_id: uuid.UUID) -> _Endpoint | None:
 
 async def _tenant_of_key(raw: str) -> uuid.UUID | None:
     async def load() -> uuid.UUID | None:
-        ctx = await authenticate(raw)
+        ctx = await authenticate(raw, fresh=True)  # this cache's entry lives TTL from the read
         return ctx.tenant_id if ctx is not None else None
 
     return await _keys.get_or_load(hashlib.sha256(raw.encode()).hexdigest(), load)
