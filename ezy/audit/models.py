@@ -5,6 +5,7 @@ from enum import StrEnum
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
+from ezy.jsonfield import JSONField
 
 
 class AuditActorType(StrEnum):
@@ -27,7 +28,7 @@ class AuditEntry(TenantOwned):
     action = fields.CharField(max_length=64)
     resource_type = fields.CharField(max_length=64)
     resource_id = fields.CharField(max_length=64, null=True)
-    details: dict = fields.JSONField(default=dict)
+    details: dict = JSONField(default=dict)
 
     class Meta:
         table = "audit_log"

@@ -5,6 +5,7 @@ from enum import StrEnum
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
+from ezy.jsonfield import JSONField
 
 # Failures at these stages come with the mapped record; a legacy row stored only that.
 MAPPED_STAGES = ("validate", "load")
@@ -33,11 +34,11 @@ class DeadLetter(TenantOwned):
     code = fields.CharField(max_length=64)
     message = fields.TextField()
     entity_key = fields.CharField(max_length=500, null=True)
-    payload: object = fields.JSONField(null=True)
-    mapped_payload: object = fields.JSONField(null=True)
+    payload: object = JSONField(null=True)
+    mapped_payload: object = JSONField(null=True)
     status = fields.CharEnumField(DeadLetterStatus, max_length=16, default=DeadLetterStatus.PENDING)
     attempts = fields.IntField(default=1)
-    history: list = fields.JSONField(default=list)
+    history: list = JSONField(default=list)
     resolved_by_sync_log_id = fields.UUIDField(null=True)
     # Set when a replay claims the message (status "replaying"): the replay run picks its
     # messages by this id.

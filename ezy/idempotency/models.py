@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 
 from ezy.base_model import TenantOwned
+from ezy.jsonfield import JSONField
 
 
 class IdempotencyRecord(TenantOwned):
@@ -12,7 +13,7 @@ class IdempotencyRecord(TenantOwned):
     key = fields.CharField(max_length=200)
     request_hash = fields.CharField(max_length=64)
     status_code = fields.IntField()
-    response: object = fields.JSONField(null=True)
+    response: object = JSONField(null=True)
     expires_at = fields.DatetimeField(db_index=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 
 from ezy.base_model import VersionedConfig
+from ezy.jsonfield import JSONField
 
 if TYPE_CHECKING:
     from ezy.connections.models import ConnectionProfile
@@ -36,7 +37,7 @@ class Instance(VersionedConfig):
     source_profile_id: uuid.UUID
     target_profile_id: uuid.UUID
     mapping_id: uuid.UUID
-    options: dict = fields.JSONField(default=dict)
+    options: dict = JSONField(default=dict)
     # The same varchar(16) as before the enum: no migration.
     status = fields.CharEnumField(InstanceStatus, max_length=16, default=InstanceStatus.INACTIVE)
     # Incremental cursor: moved only by the runner's checkpoint, never by a config write.

@@ -7,6 +7,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from ezy.base_model import TenantOwned
+from ezy.jsonfield import JSONField
 from ezy.pipeline.records import Stage as PipelineStage
 
 __all__ = ["EntityError", "PipelineStage", "SyncLog", "SyncStatus", "SyncTrigger"]
@@ -47,7 +48,7 @@ class SyncLog(TenantOwned):
     success = fields.IntField(default=0)
     failed = fields.IntField(default=0)
     skipped = fields.IntField(default=0)
-    stages: dict = fields.JSONField(default=dict)
+    stages: dict = JSONField(default=dict)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     heartbeat_at = fields.DatetimeField(null=True)
@@ -56,7 +57,7 @@ class SyncLog(TenantOwned):
     # How this run met another run of its instance: "waited" (queued behind it) or "skipped".
     overlap = fields.CharField(max_length=16, null=True)
     # What the run was asked to do beyond the instance (replayed dead letters, pushed delivery).
-    request: dict = fields.JSONField(default=dict)
+    request: dict = JSONField(default=dict)
 
     class Meta:
         table = "sync_logs"
@@ -84,7 +85,7 @@ class EntityError(TenantOwned):
     stage = fields.CharEnumField(PipelineStage, max_length=16)
     code = fields.CharField(max_length=64)
     message = fields.TextField()
-    details: dict = fields.JSONField(default=dict)
+    details: dict = JSONField(default=dict)
     dead_letter_id = fields.UUIDField(null=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 
 from ezy.base_model import TenantOwned, VersionedConfig
+from ezy.jsonfield import JSONField
 
 if TYPE_CHECKING:
     from ezy.instances.models import Instance
@@ -37,7 +38,7 @@ class WebhookEndpoint(VersionedConfig):
     instance_id: uuid.UUID  # added by Tortoise at runtime
     provider = fields.CharEnumField(WebhookProvider, max_length=16)
     secret_encrypted = fields.TextField()
-    topics: list = fields.JSONField(default=list)
+    topics: list = JSONField(default=list)
     enabled = fields.BooleanField(default=True)
     # The secret a PUT/PATCH replaced, still accepted until `previous_secret_valid_until`.
     previous_secret_encrypted = fields.TextField(null=True)
@@ -67,7 +68,7 @@ class WebhookDelivery(TenantOwned):
     # across API processes, while repeats are still recorded (with this left null).
     dedup_key = fields.CharField(max_length=300, null=True, unique=True)
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.ACCEPTED)
-    payload: object = fields.JSONField(null=True)
+    payload: object = JSONField(null=True)
     sync_log_id = fields.UUIDField(null=True, db_index=True)  # the run that took it
     processed_at = fields.DatetimeField(null=True)
     error = fields.TextField(null=True)
