@@ -15,6 +15,23 @@ def http_config(api: RestApi, **config: Any) -> dict[str, Any]:
     return {"baseUrl": api.base_url, "timeoutSeconds": 2, "retries": FAST_RETRIES, **config}
 
 
+def bearer_profile(api: RestApi, token: str, **config: Any) -> dict[str, Any]:
+    """A profile body for an `http` source on the fake API: bearer auth, paged by `per_page`."""
+    return {
+        "kind": "http",
+        "config": http_config(
+            api,
+            **{
+                "auth": {"type": "bearer"},
+                "pagination": {"type": "page", "sizeParam": "per_page"},
+                "recordsPath": "data",
+                **config,
+            },
+        ),
+        "secrets": {"token": token},
+    }
+
+
 def connector(api: RestApi, secrets: dict[str, Any] | None = None, **config: Any) -> HttpConnector:
     return HttpConnector(http_config(api, **config), secrets or {}, allow_private_networks=True)
 

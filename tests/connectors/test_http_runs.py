@@ -11,7 +11,7 @@ import pytest
 from ezy.runs.models import EntityError
 from tests import resources as r
 from tests.conftest import TestTenant
-from tests.connectors.http_helpers import FAST_RETRIES
+from tests.connectors.http_helpers import bearer_profile
 from tests.fakes.rest_api import Fault, RestApi
 from tests.runs.conftest import Drain
 
@@ -35,19 +35,7 @@ WRITE_DOCUMENT: dict[str, Any] = {
 
 
 def http_profile(api: RestApi, **config: Any) -> dict[str, Any]:
-    return {
-        "kind": "http",
-        "config": {
-            "baseUrl": api.base_url,
-            "auth": {"type": "bearer"},
-            "pagination": {"type": "page", "sizeParam": "per_page"},
-            "recordsPath": "data",
-            "timeoutSeconds": 2,
-            "retries": FAST_RETRIES,
-            **config,
-        },
-        "secrets": {"token": "tok-e2e-1"},
-    }
+    return bearer_profile(api, "tok-e2e-1", **config)
 
 
 async def run_instance(

@@ -19,7 +19,7 @@ from ezy.rest.openapi import build_document
 from ezy.runtime import Runtime
 from tests import resources as r
 from tests.conftest import TestTenant
-from tests.connectors.http_helpers import FAST_RETRIES
+from tests.connectors.http_helpers import bearer_profile
 from tests.fakes.rest_api import Fault, RestApi
 from tests.fakes.shopify import VERSION, FakeStore
 from tests.graphql.conftest import GraphQLClient
@@ -42,19 +42,7 @@ def url(profile: dict[str, Any]) -> str:
 
 
 def http_profile(api: RestApi, **config: Any) -> dict[str, Any]:
-    return {
-        "kind": "http",
-        "config": {
-            "baseUrl": api.base_url,
-            "auth": {"type": "bearer"},
-            "pagination": {"type": "page", "sizeParam": "per_page"},
-            "recordsPath": "data",
-            "timeoutSeconds": 2,
-            "retries": FAST_RETRIES,
-            **config,
-        },
-        "secrets": {"token": SECRET},
-    }
+    return bearer_profile(api, SECRET, **config)
 
 
 async def sample(
