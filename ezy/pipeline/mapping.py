@@ -24,6 +24,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from ezy.errors import FieldError
 from ezy.expressions import CompiledExpression, ExpressionSyntaxError, compile_expression, compile_fields
+from ezy.pipeline import schema_regex
 
 # schema/ is a sibling package owned by the API layer; reading the file directly keeps the
 # pipeline from importing it (and from importing GraphQL with it).
@@ -267,6 +268,9 @@ def _schema_errors(doc: dict[str, Any]) -> Iterator[FieldError]:
         yield FieldError(
             pointer("validate", "schema", *exc.absolute_path), f"invalid JSON Schema: {exc.message}"
         )
+        return
+    for path, message in schema_regex.unsupported(schema):
+        yield FieldError(pointer("validate", "schema", *path), message)
 
 
 def _unknown_output_fields(doc: dict[str, Any]) -> Iterator[FieldError]:

@@ -10,9 +10,10 @@ Most records are valid, so most never pay for the general validator's machinery.
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from ezy.pipeline import schema_regex
 
 Check = Callable[[Any], bool]
 
@@ -205,8 +206,7 @@ def _length_bound(value: Any) -> bool:
 def _pattern(value: Any, schema: Mapping[str, Any]) -> Check | None:
     if not isinstance(value, str):
         return None
-    search = re.compile(value).search
-    return _string_rule(lambda s: search(s) is not None)
+    return _string_rule(lambda s: schema_regex.search(value, s) is not None)
 
 
 def _items(value: Any, schema: Mapping[str, Any]) -> Check | None:

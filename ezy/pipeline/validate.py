@@ -14,6 +14,9 @@ from jsonschema.exceptions import best_match
 from ezy.pipeline.mapping import ValidateSection, pointer
 from ezy.pipeline.records import Entry, FailureCode, RecordFailure, Stage, StageResult, fail
 from ezy.pipeline.schema_fastpath import fast_check
+from ezy.pipeline.schema_regex import UnsupportedPattern, use_re2
+
+use_re2()  # before any record is checked: jsonschema's patterns on RE2
 
 _MAX_REPORTED = 20
 
@@ -38,6 +41,8 @@ class ValidateStage:
                 failure = self._check(entry)
             except RecursionError:
                 failure = fail(entry, self.stage, FailureCode.SCHEMA_INVALID, "record is nested too deeply")
+            except UnsupportedPattern as exc:  # a document saved before patterns were checked
+                failure = fail(entry, self.stage, FailureCode.SCHEMA_INVALID, str(exc))
             if failure is None:
                 result.ok.append(entry)
             else:
