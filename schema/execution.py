@@ -5,7 +5,10 @@ awaitable check, then the completion by type (about 47 Python calls a field). Mo
 listed item are plain: no resolver of their own (the view's attribute, read by strawberry's default
 resolver), no arguments, and a scalar or enum, or an object made only of such fields (a sync log's
 `counts`). Those are read and coerced here directly, in the order graphql-core would, by the same
-calls (the default resolver, the type's `coerce_output_value`). Everything else runs graphql-core's
+calls (the default resolver, the type's `coerce_output_value`). A relation field marked with
+`schema.loaders.relation_field` (an instance's `sourceProfile`) counts as plain once its row is
+loaded (a page's prefetch): the converted row, read as its resolver would, then completed as a plain
+object; a row not loaded yet takes the resolver's way. Everything else runs graphql-core's
 own code: fields with resolvers, lists, unions, `__typename`, deferred fragments, and any value that
 is not ordinary (null where null is not allowed, an awaitable, an exception, a failed coercion),
 so errors, their paths and null propagation are graphql-core's.
@@ -30,6 +33,8 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from schema.loaders import Relation, relation_of
+
 # Strawberry's wrapper for a field without a resolver, permission or extension (`is_basic_field`).
 _BASIC_RESOLVER = "_get_basic_result"
 
@@ -44,6 +49,7 @@ class _Plain(NamedTuple):
     leaf: GraphQLLeafType | None
     object: GraphQLObjectType | None
     fields: GroupedFieldSet | None  # the object's own fields, plain too
+    relation: Relation[Any, Any] | None = None  # a relation's resolver, answered when loaded already
 
 
 # (response name, its field details, how to answer it when plain, else None)
@@ -139,7 +145,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> tuple[bool, Any]:
         """(True, the completed object), or (False, None) for graphql-core to answer the field itself."""
         try:
-            value = plain.read(source, plain.name)
+            if plain.relation is not None:
+                value = plain.relation.loaded(source, self.context_value)
+                if value is None:  # not loaded yet (or missing): the resolver's own way
+                    return False, None
+            else:
+                value = plain.read(source, plain.name)
         except Exception:
             return False, None
         if value is None or value is Undefined:
@@ -169,16 +180,20 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, node.name.value)
         if field_def is None or field_def.args or node.arguments:
             return None
-        if getattr(field_def.resolve, "__name__", None) != _BASIC_RESOLVER:
-            return None
         field = (field_def.extensions or {}).get("strawberry-definition")
-        if not isinstance(field, StrawberryField) or not field.is_basic_field:
+        if not isinstance(field, StrawberryField):
+            return None
+        relation = _relation(field)
+        basic = getattr(field_def.resolve, "__name__", None) == _BASIC_RESOLVER and field.is_basic_field
+        if not basic and relation is None:
             return None
         return_type = field_def.type
         nullable = not isinstance(return_type, GraphQLNonNull)
         named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         read = field.default_resolver
         if is_leaf_type(named):
+            if relation is not None:
+                return None
             return _Plain(read, field.python_name, return_type, nullable, named, None, None)
         if not is_object_type(named) or named.is_type_of is not None:
             return None  # lists, unions and interfaces, or a type that checks its values
@@ -189,5 +204,23 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         if any(plain is None for _, _, plain in sub_plan):
             return None  # an object with a resolver inside: graphql-core completes it
         return _Plain(
-            read, field.python_name, return_type, nullable, None, named, collected.grouped_field_set
+            read,
+            field.python_name,
+            return_type,
+            nullable,
+            None,
+            named,
+            collected.grouped_field_set,
+            relation,
         )
+
+
+def _relation(field: StrawberryField) -> Relation[Any, Any] | None:
+    """The relation a resolver answers (`schema.loaders.relation_field`), when nothing wraps it.
+
+    Exception handlers need no check: the short way answers only a row loaded and converted already.
+    """
+    resolver = field.base_resolver
+    if resolver is None or field.extensions or field.permission_classes or resolver.is_async:
+        return None
+    return relation_of(resolver.wrapped_func)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
@@ -30,6 +30,7 @@ from ezy.webhooks.models import WebhookEndpoint
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
@@ -60,13 +61,55 @@ def now_or_later(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T
 
     For a sync resolver (typed as returning T): graphql-core awaits what is awaitable.
     """
+    value = loaded_now(loader, key, convert)
+    return _later(loader.load(key), convert) if value is None else value
+
+
+def loaded_now(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T]) -> T | None:
+    """`convert(row)` when the row is loaded already (one object per row and `convert`), else None."""
     if (key, convert) in loader.converted:
-        return loader.converted[key, convert]
+        return cast(T, loader.converted[key, convert])
     row = loader.loaded(key)
-    if row is not None:
-        loader.converted[key, convert] = value = convert(row)
-        return value
-    return _later(loader.load(key), convert)
+    if row is None:
+        return None
+    loader.converted[key, convert] = value = convert(row)
+    return value
+
+
+class Relation(NamedTuple, Generic[M, T]):
+    """A field answering the row that `key` (an attribute of its item) refers to, through a loader.
+
+    Its resolver is `resolve`; the executor's short way (`schema.execution`) asks `loaded` first,
+    and answers the field itself when the page's prefetch already holds the row.
+    """
+
+    loader: Callable[[Loaders], ByIdLoader[M]]
+    key: str
+    convert: Callable[[M], T]
+
+    def resolve(self, source: Any, context: Any) -> Any:
+        return now_or_later(self.loader(context.loaders), getattr(source, self.key), self.convert)
+
+    def loaded(self, source: Any, context: Any) -> T | None:
+        return loaded_now(self.loader(context.loaders), getattr(source, self.key), self.convert)
+
+
+RELATION_ATTRIBUTE = "__ezy_relation__"
+
+
+def relation_field(relation: Relation[Any, Any]) -> Callable[[F], F]:
+    """Marks a resolver (`relation.resolve` and nothing else) for the executor's short way."""
+
+    def mark(resolver: F) -> F:
+        setattr(resolver, RELATION_ATTRIBUTE, relation)
+        return resolver
+
+    return mark
+
+
+def relation_of(resolver: Any) -> Relation[Any, Any] | None:
+    found = getattr(resolver, RELATION_ATTRIBUTE, None)
+    return found if isinstance(found, Relation) else None
 
 
 async def _later(pending: Awaitable[M | None], convert: Callable[[M], T]) -> T:
