@@ -16,7 +16,9 @@ so errors, their paths and null propagation are graphql-core's.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -33,7 +35,10 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-from schema.loaders import Relation, relation_of
+from schema.loaders import ByIdLoader, Relation, relation_of
+
+# Exact types whose values are never awaitable nor exceptions: no need to ask (a Python call).
+_SETTLED: frozenset[type] = frozenset({str, int, float, bool, uuid.UUID, datetime, date})
 
 # Strawberry's wrapper for a field without a resolver, permission or extension (`is_basic_field`).
 _BASIC_RESOLVER = "_get_basic_result"
@@ -49,7 +54,9 @@ class _Plain(NamedTuple):
     leaf: GraphQLLeafType | None
     object: GraphQLObjectType | None
     fields: GroupedFieldSet | None  # the object's own fields, plain too
-    relation: Relation[Any, Any] | None = None  # a relation's resolver, answered when loaded already
+    # A relation (`name` its key): this request's loader and the row's conversion.
+    loader: ByIdLoader[Any] | None = None
+    convert: Callable[[Any], Any] | None = None
 
 
 # (response name, its field details, how to answer it when plain, else None)
@@ -79,7 +86,11 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plan = self._plan(parent_type, grouped_field_set)
+        kept = self._plans.get(id(grouped_field_set))  # `_plan`'s look-up, inline: once per item
+        if kept is not None and kept[0] is grouped_field_set:
+            plan = kept[1]
+        else:
+            plan = self._plan(parent_type, grouped_field_set)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
@@ -92,7 +103,9 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                             if plain.nullable:
                                 results[response_name] = None
                                 continue
-                        elif not (isinstance(value, Exception) or is_awaitable(value)):
+                        elif type(value) in _SETTLED or not (
+                            isinstance(value, Exception) or is_awaitable(value)
+                        ):
                             coerced = plain.leaf.coerce_output_value(value)
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
@@ -145,12 +158,11 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> tuple[bool, Any]:
         """(True, the completed object), or (False, None) for graphql-core to answer the field itself."""
         try:
-            if plain.relation is not None:
-                value = plain.relation.loaded(source, self.context_value)
+            value = plain.read(source, plain.name)
+            if plain.loader is not None:
+                value = plain.loader.now(value, plain.convert)  # type: ignore[arg-type]
                 if value is None:  # not loaded yet (or missing): the resolver's own way
                     return False, None
-            else:
-                value = plain.read(source, plain.name)
         except Exception:
             return False, None
         if value is None or value is Undefined:
@@ -195,6 +207,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             if relation is not None:
                 return None
             return _Plain(read, field.python_name, return_type, nullable, named, None, None)
+        loader, name = None, field.python_name
+        if relation is not None:
+            try:  # the request's loader, once for all the items
+                loader, name = relation.loader(self.context_value.loaders), relation.key
+            except Exception:
+                return None
         if not is_object_type(named) or named.is_type_of is not None:
             return None  # lists, unions and interfaces, or a type that checks its values
         collected = self.collect_subfields(named, details)
@@ -204,14 +222,15 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         if any(plain is None for _, _, plain in sub_plan):
             return None  # an object with a resolver inside: graphql-core completes it
         return _Plain(
-            read,
-            field.python_name,
+            getattr if relation is not None else read,
+            name,
             return_type,
             nullable,
             None,
             named,
             collected.grouped_field_set,
-            relation,
+            loader,
+            None if relation is None else relation.convert,
         )
 
 

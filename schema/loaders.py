@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
@@ -46,6 +46,16 @@ class ByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
             return None
         return future.result()
 
+    def now(self, key: uuid.UUID, convert: Callable[[M], T]) -> T | None:
+        """`convert(row)` when the row is loaded already (one object per row and `convert`), else None."""
+        value: T | None = self.converted.get((key, convert))
+        if value is None:
+            row = self.loaded(key)
+            if row is None:
+                return None
+            self.converted[key, convert] = value = convert(row)
+        return value
+
 
 def _by_id(model: type[M], ctx: TenantContext) -> ByIdLoader[M]:
     async def load(ids: Sequence[uuid.UUID]) -> list[M | None]:
@@ -61,19 +71,8 @@ def now_or_later(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T
 
     For a sync resolver (typed as returning T): graphql-core awaits what is awaitable.
     """
-    value = loaded_now(loader, key, convert)
+    value = loader.now(key, convert)
     return _later(loader.load(key), convert) if value is None else value
-
-
-def loaded_now(loader: ByIdLoader[M], key: uuid.UUID, convert: Callable[[M], T]) -> T | None:
-    """`convert(row)` when the row is loaded already (one object per row and `convert`), else None."""
-    if (key, convert) in loader.converted:
-        return cast(T, loader.converted[key, convert])
-    row = loader.loaded(key)
-    if row is None:
-        return None
-    loader.converted[key, convert] = value = convert(row)
-    return value
 
 
 class Relation(NamedTuple, Generic[M, T]):
@@ -91,7 +90,7 @@ class Relation(NamedTuple, Generic[M, T]):
         return now_or_later(self.loader(context.loaders), getattr(source, self.key), self.convert)
 
     def loaded(self, source: Any, context: Any) -> T | None:
-        return loaded_now(self.loader(context.loaders), getattr(source, self.key), self.convert)
+        return self.loader(context.loaders).now(getattr(source, self.key), self.convert)
 
 
 RELATION_ATTRIBUTE = "__ezy_relation__"
