@@ -219,8 +219,10 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         if collected.new_defer_usages:
             return None
         sub_plan = self._plan(named, collected.grouped_field_set)
-        if any(plain is None for _, _, plain in sub_plan):
-            return None  # an object with a resolver inside: graphql-core completes it
+        if any(plain is None or plain.loader is not None for _, _, plain in sub_plan):
+            # A resolver inside (a relation's too: it may need a load, so the object may be
+            # awaitable): graphql-core completes it.
+            return None
         return _Plain(
             getattr if relation is not None else read,
             name,

@@ -68,6 +68,13 @@ class Thing:
         return PROFILE.resolve(self, info.context)  # type: ignore[no-any-return]
 
 
+@strawberry.type
+class Wrapper:
+    """A plain object holding an item: its relation field may still need a load."""
+
+    thing: Thing
+
+
 CASES: dict[str, list[uuid.UUID]] = {
     "ordinary": [IDS[0], IDS[1], IDS[0]],
     "null inside": [IDS[0], IDS[2]],
@@ -76,14 +83,22 @@ CASES: dict[str, list[uuid.UUID]] = {
 }
 
 
+async def _things(info: strawberry.Info, case: str, prefetch: bool) -> list[Item]:
+    items = [Item(f"t{i}", id_) for i, id_ in enumerate(CASES[case])]
+    if prefetch:
+        await info.context.loaders.profile.load_many({item.profile_id for item in items})
+    return items
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     async def things(self, info: strawberry.Info, case: str, prefetch: bool) -> list[Thing]:
-        items = [Item(f"t{i}", id_) for i, id_ in enumerate(CASES[case])]
-        if prefetch:
-            await info.context.loaders.profile.load_many({item.profile_id for item in items})
-        return items  # type: ignore[return-value]
+        return await _things(info, case, prefetch)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def wrapped(self, info: strawberry.Info, case: str, prefetch: bool) -> list[Wrapper]:
+        return [Wrapper(thing=thing) for thing in await _things(info, case, prefetch)]  # type: ignore[arg-type]
 
 
 def _context() -> SimpleNamespace:
@@ -98,6 +113,11 @@ query Q($case: String!, $prefetch: Boolean!) {
   things(case: $case, prefetch: $prefetch) { name profile { name kind } again: profile { name } }
 }
 """
+WRAPPED = """
+query W($case: String!, $prefetch: Boolean!) {
+  wrapped(case: $case, prefetch: $prefetch) { thing { name profile { name } } }
+}
+"""
 
 stock = strawberry.Schema(query=Query)
 plain = strawberry.Schema(query=Query, execution_context_class=PlainFieldsExecutor)
@@ -108,13 +128,16 @@ def _answer(result: Any) -> tuple[Any, list[tuple[str, Any]]]:
     return result.data, errors
 
 
+@pytest.mark.parametrize("query", [QUERY, WRAPPED], ids=["items", "inside a plain object"])
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("prefetch", [True, False])
-async def test_relation_fields_answer_as_their_resolvers(case: str, prefetch: bool) -> None:
+async def test_relation_fields_answer_as_their_resolvers(query: str, case: str, prefetch: bool) -> None:
     variables = {"case": case, "prefetch": prefetch}
-    expected = _answer(await stock.execute(QUERY, variable_values=variables, context_value=_context()))
-    answered = await plain.execute(QUERY, variable_values=variables, context_value=_context())
+    expected = _answer(await stock.execute(query, variable_values=variables, context_value=_context()))
+    answered = await plain.execute(query, variable_values=variables, context_value=_context())
     assert _answer(answered) == expected
+    if case == "ordinary":
+        assert expected[1] == [] and expected[0]
 
 
 async def test_a_loaded_relation_is_answered_by_the_short_way() -> None:
