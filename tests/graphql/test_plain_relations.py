@@ -86,7 +86,7 @@ CASES: dict[str, list[uuid.UUID]] = {
 async def _things(info: strawberry.Info, case: str, prefetch: bool) -> list[Item]:
     items = [Item(f"t{i}", id_) for i, id_ in enumerate(CASES[case])]
     if prefetch:
-        await info.context.loaders.profile.load_many({item.profile_id for item in items})
+        await info.context.loaders.profile.prefetch(item.profile_id for item in items)
     return items
 
 
