@@ -7,6 +7,7 @@ from typing import Any
 
 from aerich import Command
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = [
     "ezy.tenants.models",
@@ -41,10 +42,32 @@ def _with_pool_size(url: str) -> str:
     return url
 
 
+async def _session_kept(connection: Any) -> None:
+    """A pooled connection handed back keeps its session: no reset query (a round trip per query).
+
+    asyncpg still rolls back a transaction left open and drops listeners before calling this. The
+    rest of what its default reset undoes never happens on the ORM's pool: nothing sets session
+    variables, takes advisory locks (instance locks are Redis locks, `ezy.locks`), LISTENs or keeps
+    cursors on it; the PostgreSQL connector's temporary tables live on its own connections
+    (`ezy.connectors.postgres`), and benchmarks that SET do it on theirs. Keep it that way: state
+    set on a pooled connection would reach whichever request takes that connection next.
+    """
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    url = _with_pool_size(normalize_url(url))
+    if not url.startswith("postgres://"):
+        return url
+    config = expand_db_url(url)
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = _session_kept
+    return config
+
+
 def tortoise_config(database_url: str, *, with_aerich: bool = True) -> dict[str, Any]:
     modules = [*MODEL_MODULES, "aerich.models"] if with_aerich else list(MODEL_MODULES)
     return {
-        "connections": {"default": _with_pool_size(normalize_url(database_url))},
+        "connections": {"default": _connection(database_url)},
         "apps": {"models": {"models": modules, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",

@@ -11,9 +11,11 @@ def rfc3339(value: datetime | None) -> str | None:
     """`2026-11-28T12:00:00Z`: UTC, with milliseconds only when there are any."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
-    return text.replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # `isoformat()` without `timespec` (twice as fast): `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, cut
+    # to milliseconds (truncated, as `timespec="milliseconds"` does) or to seconds.
+    return value.isoformat()[: 23 if value.microsecond else 19] + "Z"
 
 
 def parse_rfc3339(text: str) -> datetime:

@@ -124,4 +124,5 @@ def _converter(annotation: Any, where: str) -> Convert:
 
 
 def _enum_value(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+    # `_value_`, what the `value` property reads, without the property's Python-level call.
+    return value._value_ if isinstance(value, enum.Enum) else value

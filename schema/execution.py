@@ -5,7 +5,10 @@ awaitable check, then the completion by type (about 47 Python calls a field). Mo
 listed item are plain: no resolver of their own (the view's attribute, read by strawberry's default
 resolver), no arguments, and a scalar or enum, or an object made only of such fields (a sync log's
 `counts`). Those are read and coerced here directly, in the order graphql-core would, by the same
-calls (the default resolver, the type's `coerce_output_value`). Everything else runs graphql-core's
+calls (the default resolver, the type's `coerce_output_value`). A relation field marked with
+`schema.loaders.relation_field` (an instance's `sourceProfile`) counts as plain once its row is
+loaded (a page's prefetch): the converted row, read as its resolver would, then completed as a plain
+object; a row not loaded yet takes the resolver's way. Everything else runs graphql-core's
 own code: fields with resolvers, lists, unions, `__typename`, deferred fragments, and any value that
 is not ordinary (null where null is not allowed, an awaitable, an exception, a failed coercion),
 so errors, their paths and null propagation are graphql-core's.
@@ -13,7 +16,9 @@ so errors, their paths and null propagation are graphql-core's.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -30,6 +35,11 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from schema.loaders import ByIdLoader, Relation, relation_of
+
+# Exact types whose values are never awaitable nor exceptions: no need to ask (a Python call).
+_SETTLED: frozenset[type] = frozenset({str, int, float, bool, uuid.UUID, datetime, date})
+
 # Strawberry's wrapper for a field without a resolver, permission or extension (`is_basic_field`).
 _BASIC_RESOLVER = "_get_basic_result"
 
@@ -44,6 +54,9 @@ class _Plain(NamedTuple):
     leaf: GraphQLLeafType | None
     object: GraphQLObjectType | None
     fields: GroupedFieldSet | None  # the object's own fields, plain too
+    # A relation (`name` its key): this request's loader and the row's conversion.
+    loader: ByIdLoader[Any] | None = None
+    convert: Callable[[Any], Any] | None = None
 
 
 # (response name, its field details, how to answer it when plain, else None)
@@ -73,7 +86,11 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plan = self._plan(parent_type, grouped_field_set)
+        kept = self._plans.get(id(grouped_field_set))  # `_plan`'s look-up, inline: once per item
+        if kept is not None and kept[0] is grouped_field_set:
+            plan = kept[1]
+        else:
+            plan = self._plan(parent_type, grouped_field_set)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
@@ -86,7 +103,9 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                             if plain.nullable:
                                 results[response_name] = None
                                 continue
-                        elif not (isinstance(value, Exception) or is_awaitable(value)):
+                        elif type(value) in _SETTLED or not (
+                            isinstance(value, Exception) or is_awaitable(value)
+                        ):
                             coerced = plain.leaf.coerce_output_value(value)
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
@@ -140,6 +159,10 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         """(True, the completed object), or (False, None) for graphql-core to answer the field itself."""
         try:
             value = plain.read(source, plain.name)
+            if plain.loader is not None:
+                value = plain.loader.now(value, plain.convert)  # type: ignore[arg-type]
+                if value is None:  # not loaded yet (or missing): the resolver's own way
+                    return False, None
         except Exception:
             return False, None
         if value is None or value is Undefined:
@@ -169,25 +192,56 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, node.name.value)
         if field_def is None or field_def.args or node.arguments:
             return None
-        if getattr(field_def.resolve, "__name__", None) != _BASIC_RESOLVER:
-            return None
         field = (field_def.extensions or {}).get("strawberry-definition")
-        if not isinstance(field, StrawberryField) or not field.is_basic_field:
+        if not isinstance(field, StrawberryField):
+            return None
+        relation = _relation(field)
+        basic = getattr(field_def.resolve, "__name__", None) == _BASIC_RESOLVER and field.is_basic_field
+        if not basic and relation is None:
             return None
         return_type = field_def.type
         nullable = not isinstance(return_type, GraphQLNonNull)
         named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         read = field.default_resolver
         if is_leaf_type(named):
+            if relation is not None:
+                return None
             return _Plain(read, field.python_name, return_type, nullable, named, None, None)
+        loader, name = None, field.python_name
+        if relation is not None:
+            try:  # the request's loader, once for all the items
+                loader, name = relation.loader(self.context_value.loaders), relation.key
+            except Exception:
+                return None
         if not is_object_type(named) or named.is_type_of is not None:
             return None  # lists, unions and interfaces, or a type that checks its values
         collected = self.collect_subfields(named, details)
         if collected.new_defer_usages:
             return None
         sub_plan = self._plan(named, collected.grouped_field_set)
-        if any(plain is None for _, _, plain in sub_plan):
-            return None  # an object with a resolver inside: graphql-core completes it
+        if any(plain is None or plain.loader is not None for _, _, plain in sub_plan):
+            # A resolver inside (a relation's too: it may need a load, so the object may be
+            # awaitable): graphql-core completes it.
+            return None
         return _Plain(
-            read, field.python_name, return_type, nullable, None, named, collected.grouped_field_set
+            getattr if relation is not None else read,
+            name,
+            return_type,
+            nullable,
+            None,
+            named,
+            collected.grouped_field_set,
+            loader,
+            None if relation is None else relation.convert,
         )
+
+
+def _relation(field: StrawberryField) -> Relation[Any, Any] | None:
+    """The relation a resolver answers (`schema.loaders.relation_field`), when nothing wraps it.
+
+    Exception handlers need no check: the short way answers only a row loaded and converted already.
+    """
+    resolver = field.base_resolver
+    if resolver is None or field.extensions or field.permission_classes or resolver.is_async:
+        return None
+    return relation_of(resolver.wrapped_func)

@@ -19,7 +19,7 @@ from schema.connections import profile_of
 from schema.context import Info
 from schema.crud import Crud, crud_mutations, crud_queries
 from schema.errors import NotFoundError, VersionMismatchError
-from schema.loaders import item_fields, now_or_later
+from schema.loaders import Relation, item_fields, relation_field
 from schema.mappings import mapping_of
 
 # The contracts are the GraphQL types: one declaration for REST, GraphQL and OpenAPI.
@@ -28,6 +28,10 @@ strawberry.enum(
 )
 contract_input(InstanceInput, "InstanceInput")
 contract_input(InstancePatch, "InstancePatch")
+
+SOURCE_PROFILE = Relation(lambda loaders: loaders.connection_profile, "source_profile_id", profile_of)
+TARGET_PROFILE = Relation(lambda loaders: loaders.connection_profile, "target_profile_id", profile_of)
+MAPPING = Relation(lambda loaders: loaders.mapping, "mapping_id", mapping_of)
 
 
 class Instance(InstanceView):
@@ -40,19 +44,19 @@ class Instance(InstanceView):
     # The resolvers' `self` is the row (`as_view`). Sync: at once when the list prefetched the page's
     # relations, else a batched load.
     @strawberry.pydantic.field
+    @relation_field(SOURCE_PROFILE)
     def source_profile(self, info: Info) -> ConnectionProfileView:
-        loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.source_profile_id, profile_of)
+        return SOURCE_PROFILE.resolve(self, info.context)
 
     @strawberry.pydantic.field
+    @relation_field(TARGET_PROFILE)
     def target_profile(self, info: Info) -> ConnectionProfileView:
-        loader = info.context.loaders.connection_profile
-        return now_or_later(loader, self.target_profile_id, profile_of)
+        return TARGET_PROFILE.resolve(self, info.context)
 
     @strawberry.pydantic.field
+    @relation_field(MAPPING)
     def mapping(self, info: Info) -> MappingConfigurationView:
-        loader = info.context.loaders.mapping
-        return now_or_later(loader, self.mapping_id, mapping_of)
+        return MAPPING.resolve(self, info.context)
 
     @strawberry.pydantic.field(description="How many schedules trigger this instance.")
     async def schedule_count(self, info: Info) -> int:

@@ -1,0 +1,41 @@
+"""The ORM's pooled PostgreSQL connections are handed back without a reset query (`ezy.db`), yet a
+transaction left open on one never reaches the next request that takes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tortoise import connections
+
+from ezy.runtime import Runtime
+from ezy.tenants.models import Tenant
+from tests.conftest import on_postgres
+
+pytestmark = pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's pool")
+
+
+async def _pool_connections(client: Any) -> list[Any]:
+    """Every connection of the pool at once: whichever the next query takes is among them."""
+    size = client._pool.get_max_size()
+    return [await client._pool.acquire() for _ in range(size)]
+
+
+async def test_a_transaction_left_open_on_a_pooled_connection_is_rolled_back(runtime: Runtime) -> None:
+    await Tenant.all().count()  # the pool opens on first use
+    client = connections.get("default")
+    held = await _pool_connections(client)
+    for connection in held:
+        await connection.execute("BEGIN")
+        await connection.execute("CREATE TEMPORARY TABLE left_open (n int)")  # undone with it
+    for connection in held:
+        await client._pool.release(connection)
+
+    for connection in await _pool_connections(client):
+        try:
+            status = await connection.fetchval("SELECT count(*) FROM pg_class WHERE relname = 'left_open'")
+            assert status == 0
+            assert not connection.is_in_transaction()
+        finally:
+            await client._pool.release(connection)
+    await Tenant.all().count()  # and the ORM reads on as usual
