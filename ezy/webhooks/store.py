@@ -2,8 +2,7 @@
 
 A request hands its row to `store` and waits. When no write is in flight the row is written at once;
 rows that arrive meanwhile are written together by the next write, as soon as the current one ends
-(no timer: a lone request waits for nothing but its own INSERT); while writes follow one another
-they share one connection. On PostgreSQL a write is one
+(no timer: a lone request waits for nothing but its own INSERT). On PostgreSQL a write is one
 `INSERT ... SELECT FROM unnest(...) ON CONFLICT (dedup_key) DO NOTHING RETURNING id` (one prepared
 statement whatever the batch size; the ORM's model instances cost more CPU than the rest of the
 request); elsewhere (SQLite) it is the ORM's bulk insert plus a SELECT. Rows whose `dedup_key` was
@@ -17,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
@@ -43,10 +40,6 @@ class NewDelivery:
     status: str
     dedup_key: str | None = None
     error: str | None = None
-
-
-# Inserts rows and answers the ids it inserted (the others' dedup key was taken).
-_Insert = Callable[[list[NewDelivery]], Awaitable[set[uuid.UUID]]]
 
 
 @dataclass
@@ -77,25 +70,16 @@ async def store(row: NewDelivery) -> NewDelivery:
 async def _drain(writer: _Writer) -> None:
     try:
         while writer.waiting:
-            held = False
+            batch = writer.waiting[:MAX_ROWS_PER_WRITE]
+            del writer.waiting[:MAX_ROWS_PER_WRITE]
             try:
-                async with _session() as insert:
-                    held = True
-                    while writer.waiting:
-                        if not await _write_batch(writer, insert):
-                            break  # the next batch on a fresh connection
-            except Exception as exc:
-                if not held:  # no connection to be had: the next batch answers with that
-                    _settle(_take(writer), exc)
-                # else handing back a broken connection failed: its batches are answered already
+                await _write([row for row, _ in batch])
+            except Exception as exc:  # every request of the batch answers with the failure
+                _settle(batch, exc)
+                continue
+            _settle(batch, None)
     finally:
         writer.busy = False
-
-
-def _take(writer: _Writer) -> list[tuple[NewDelivery, asyncio.Future[None]]]:
-    batch = writer.waiting[:MAX_ROWS_PER_WRITE]
-    del writer.waiting[:MAX_ROWS_PER_WRITE]
-    return batch
 
 
 def _settle(batch: list[tuple[NewDelivery, asyncio.Future[None]]], exc: Exception | None) -> None:
@@ -108,21 +92,9 @@ def _settle(batch: list[tuple[NewDelivery, asyncio.Future[None]]], exc: Exceptio
             done.set_exception(exc)
 
 
-async def _write_batch(writer: _Writer, insert: _Insert) -> bool:
-    """Writes the next batch; every request of it answers with the outcome. False if it failed."""
-    batch = _take(writer)
-    try:
-        await _write([row for row, _ in batch], insert)
-    except Exception as exc:
-        _settle(batch, exc)
-        return False
-    _settle(batch, None)
-    return True
-
-
-async def _write(rows: list[NewDelivery], insert: _Insert) -> None:
+async def _write(rows: list[NewDelivery]) -> None:
     """Inserts the rows; those whose dedup key was taken become duplicates (and are inserted so)."""
-    inserted = await insert(rows)
+    inserted = await _insert(rows)
     repeats = [row for row in rows if row.id not in inserted]
     if not repeats:
         return
@@ -132,27 +104,17 @@ async def _write(rows: list[NewDelivery], insert: _Insert) -> None:
         first = owners.get(row.dedup_key)
         row.status, row.dedup_key = "duplicate", None
         row.error = f"duplicate of delivery {first}" if first else "duplicate"
-    await insert(repeats)
+    await _insert(repeats)
 
 
-@asynccontextmanager
-async def _session() -> AsyncIterator[_Insert]:
-    """How to insert rows while batches keep coming. On PostgreSQL one pooled connection is held
-    meanwhile: handing it back after every batch costs a reset round trip (and its CPU on both
-    sides) per batch, and at moderate load a batch is one or two deliveries. A connection the
-    server closed is not used again: that batch fails like any outage, the next takes another."""
+async def _insert(rows: list[NewDelivery]) -> set[uuid.UUID]:
+    """Inserts the rows, answering the ids it inserted (the others' dedup key was taken)."""
     client = connections.get("default")
     if client.capabilities.dialect != "postgres":
-        yield _insert_orm
-        return
+        return await _insert_orm(rows)
+    # A pooled connection per batch: handing it back costs no reset query (ezy/db.py).
     async with client.acquire_connection() as connection:
-
-        async def insert(rows: list[NewDelivery]) -> set[uuid.UUID]:
-            if connection.is_closed():
-                raise ConnectionError("the database connection was closed")
-            return await _insert_postgres(connection, rows)
-
-        yield insert
+        return await _insert_postgres(connection, rows)
 
 
 _COLUMNS = [f.name for f in fields(NewDelivery)]
