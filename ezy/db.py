@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aerich import Command
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
@@ -42,6 +44,35 @@ def _with_pool_size(url: str) -> str:
     return url
 
 
+# An argument asyncpg could not encode: raised before anything is sent (not `asyncpg.DataError`, a
+# PostgreSQL error class of the same name).
+_ArgumentError = asyncpg.exceptions._base.DataError
+
+# Pooled connections a statement failed on without the server's answer (see `_watch_failures`).
+_out_of_step: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+async def _watch_failures(connection: Any) -> None:
+    """Marks the connection when a statement on it fails other than by the server's answer.
+
+    Such a connection can be left open yet out of step with the server (one the server terminated
+    mid-query, still reading the FATAL error, answers every later statement with asyncpg's
+    "cannot switch to state"). asyncpg's reset query used to find that out and drop it; without
+    one (`_session_kept`) the pool would hand it to request after request. A PostgreSQL error and
+    a bad argument (`DataError`, raised before anything is sent) leave the connection in step.
+    """
+    ref = weakref.ref(connection)
+
+    def note(query: Any) -> None:
+        failure, marked = query.exception, ref()
+        if marked is None or failure is None or not isinstance(failure, Exception):
+            return  # a cancelled statement is waited for by asyncpg, not dropped
+        if not isinstance(failure, asyncpg.PostgresError | _ArgumentError):
+            _out_of_step.add(marked)
+
+    connection.add_query_logger(note)
+
+
 async def _session_kept(connection: Any) -> None:
     """A pooled connection handed back keeps its session: no reset query (a round trip per query).
 
@@ -51,7 +82,11 @@ async def _session_kept(connection: Any) -> None:
     cursors on it; the PostgreSQL connector's temporary tables live on its own connections
     (`ezy.connectors.postgres`), and benchmarks that SET do it on theirs. Keep it that way: state
     set on a pooled connection would reach whichever request takes that connection next.
+    A connection a statement failed on without the server's answer is dropped instead: raising
+    here makes asyncpg terminate it, and the pool opens a new one when it is next needed.
     """
+    if connection in _out_of_step:
+        raise ConnectionResetError("dropped a database connection a statement failed on")
 
 
 def _connection(url: str) -> str | dict[str, Any]:
@@ -61,6 +96,7 @@ def _connection(url: str) -> str | dict[str, Any]:
     config = expand_db_url(url)
     if config["engine"] == "tortoise.backends.asyncpg":
         config["credentials"]["reset"] = _session_kept
+        config["credentials"]["init"] = _watch_failures
     return config
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
 
-import asyncpg
 from tortoise import connections
 
 from ezy.jsonenc import encode
@@ -143,8 +142,8 @@ async def _session() -> AsyncIterator[_Insert]:
     a connection back cost a reset round trip. Since the pool lost its reset query (ezy/db.py) a
     connection per batch measured the same within this machine's noise (p99 at half rate 26-34 ms
     against 7-52 ms held), so this stays as the fault tests and the bench figures were taken. A
-    connection the server closed, or one a statement failed on without an answer from the server,
-    is not used again: that batch fails like any outage, the next takes another."""
+    connection the server closed is not used again: that batch fails like any outage, the next
+    takes another."""
     client = connections.get("default")
     if client.capabilities.dialect != "postgres":
         yield _insert_orm
@@ -154,16 +153,7 @@ async def _session() -> AsyncIterator[_Insert]:
         async def insert(rows: list[NewDelivery]) -> set[uuid.UUID]:
             if connection.is_closed():
                 raise ConnectionError("the database connection was closed")
-            try:
-                return await _insert_postgres(connection, rows)
-            except asyncpg.PostgresError:
-                raise  # the server answered: the connection is in step and stays
-            except Exception:
-                # A connection that failed mid-statement can be left open yet out of step with the
-                # server; with no reset query on release (ezy/db.py) the pool would hand it to the
-                # next batch, and the next, so it is dropped here and the next batch takes another.
-                connection.terminate()
-                raise
+            return await _insert_postgres(connection, rows)
 
         yield insert
 
