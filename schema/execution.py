@@ -12,12 +12,18 @@ object; a row not loaded yet takes the resolver's way. Everything else runs grap
 own code: fields with resolvers, lists, unions, `__typename`, deferred fragments, and any value that
 is not ordinary (null where null is not allowed, an awaitable, an exception, a failed coercion),
 so errors, their paths and null propagation are graphql-core's.
+
+A list of objects is completed here too (`complete_iterable_value`): each ordinary item goes
+straight to `execute_fields` with the subfields collected once for the list, which is what
+graphql-core reaches through five calls per item (list item, value, non-null, object, subfields).
+Null, awaitable and exception items, streamed lists and types that check their values take
+graphql-core's own way.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -26,12 +32,14 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     Undefined,
     is_leaf_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.execution.executor import collect_iterator_awaitables
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -147,6 +155,96 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            position_context is not None
+            or self._wrapped_resolvers
+            or not isinstance(named, GraphQLObjectType)
+            or named.is_type_of is not None
+            or type(items) not in (list, tuple)
+            or self.get_stream_usage(field_details_list, path) is not None
+        ):
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        collected = self.collect_subfields(named, field_details_list)
+        if collected.new_defer_usages:
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        grouped_field_set = collected.grouped_field_set
+        is_awaitable = self.is_awaitable
+        execute_fields = self.execute_fields
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        iterator = iter(items)
+        try:
+            for index, item in enumerate(iterator):
+                item_path = path.add_key(index, None)
+                if item is None or item is Undefined or isinstance(item, Exception) or is_awaitable(item):
+                    # graphql-core's own way, as its loop takes it (null and error handling)
+                    if is_awaitable(item):
+                        completed.append(
+                            self.complete_awaitable_list_item_value(
+                                item, item_type, field_details_list, info, item_path, None
+                            )
+                        )
+                        awaitable_indices.append(index)
+                    elif self.complete_list_item_value(
+                        item, completed, item_type, field_details_list, info, item_path, None
+                    ):
+                        awaitable_indices.append(index)
+                    continue
+                try:  # what complete_value -> complete_object_value reach for an object
+                    value = execute_fields(named, item, item_path, grouped_field_set, None)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    value = None
+                else:
+                    if is_awaitable(value):
+                        value = self._awaited_item(value, item_type, field_details_list, item_path)
+                        awaitable_indices.append(index)
+                completed.append(value)
+        except Exception:  # as graphql-core: what is pending, and the rest's awaitables, settle
+            pending = [completed[index] for index in awaitable_indices]
+            pending.extend(collect_iterator_awaitables(iterator, is_awaitable))
+            if pending:
+                self.settle_in_background(pending)
+            raise
+        if not awaitable_indices:
+            return completed
+
+        async def get_completed_results() -> list[Any]:  # graphql-core's own
+            if len(awaitable_indices) == 1:
+                index = awaitable_indices[0]
+                completed[index] = await completed[index]
+            else:
+                awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+                for index, sub_result in zip(awaitable_indices, awaited, strict=True):
+                    completed[index] = sub_result
+            return completed
+
+        return get_completed_results()
+
+    async def _awaited_item(
+        self, pending: Any, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
+    ) -> Any:
+        """As graphql-core's `complete_list_item_value` awaits a completed item: an error is nulled."""
+        try:
+            return await pending
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, path)
+            return None
 
     def _object(
         self,

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
@@ -17,6 +19,18 @@ from ezy.rest.problems import ezy_error_handler, problem, unexpected_error_handl
 log = logging.getLogger("ezy.api")
 REQUESTS = Counter("ezy_http_requests_total", "HTTP requests", ["method", "status"])
 LATENCY = Histogram("ezy_http_request_seconds", "HTTP request latency", ["method"])
+
+
+# The metrics' children by label values, looked up once: `labels()` validates, locks and looks up
+# on every call. Children are never removed, so holding them is what prometheus_client does too.
+@functools.cache
+def _requests(method: str, status: int) -> Any:
+    return REQUESTS.labels(method, str(status))
+
+
+@functools.cache
+def _latency(method: str) -> Any:
+    return LATENCY.labels(method)
 
 
 class RequestIdMiddleware:
@@ -49,8 +63,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            REQUESTS.labels(scope["method"], str(status)).inc()
-            LATENCY.labels(scope["method"]).observe(time.perf_counter() - started)
+            _requests(scope["method"], status).inc()
+            _latency(scope["method"]).observe(time.perf_counter() - started)
             correlation_id_var.reset(run_token)
             request_id_var.reset(token)
 

@@ -91,11 +91,41 @@ ITEMS: dict[str, list[Any]] = {
 }
 
 
+async def _later_item(i: int) -> Any:
+    await asyncio.sleep(0)
+    return _item(i)
+
+
+async def _failing_item() -> Any:
+    raise ValueError("no item")
+
+
+# Lists whose items are not all ordinary objects (made afresh for each run: coroutines run once).
+LISTS: dict[str, Any] = {
+    "null item": lambda: [_item(0), None, _item(2)],
+    "exception item": lambda: [_item(0), ValueError("bad item"), _item(2)],
+    "awaitable items": lambda: [_item(0), _later_item(1), _later_item(2)],
+    "failing awaitable item": lambda: [_item(0), _failing_item(), _item(2)],
+    "bad member in one item": lambda: [_item(0), _item(1, size="many"), _item(2)],
+    "a tuple": lambda: (_item(0), _item(1)),
+    "a generator": lambda: (_item(i) for i in range(3)),
+    "empty": lambda: [],
+}
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def items(self, case: str) -> list[Item]:
-        return ITEMS[case]  # type: ignore[return-value]
+        return ITEMS[case] if case in ITEMS else LISTS[case]()  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def maybe_items(self, case: str) -> list[Item | None]:
+        return LISTS[case]()  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def maybe_list(self, case: str) -> list[Item] | None:
+        return LISTS[case]()  # type: ignore[no-any-return]
 
     @strawberry.field
     def awaitable_member(self) -> Item:
@@ -133,6 +163,22 @@ async def test_plain_fields_answer_as_graphql_core(case: str, with_shout: bool) 
     variables = {"case": case, "withShout": with_shout}
     expected = _answer(await stock.execute(QUERY, variable_values=variables))
     assert _answer(await plain.execute(QUERY, variable_values=variables)) == expected
+
+
+# One list field per query: a null in a non-null list would null the others' answers too.
+LIST_QUERIES = {
+    "non-null items": "query L($case: String!) { items(case: $case) { id name size counts { total } } }",
+    "nullable items": "query L($case: String!) { maybeItems(case: $case) { id ... on Item { colour } } }",
+    "nullable list": "query L($case: String!) { maybeList(case: $case) { name loose { total } } }",
+}
+
+
+@pytest.mark.parametrize("case", list(LISTS))
+@pytest.mark.parametrize("query", list(LIST_QUERIES))
+async def test_lists_of_objects_complete_as_graphql_core_does(case: str, query: str) -> None:
+    document, variables = LIST_QUERIES[query], {"case": case}
+    expected = _answer(await stock.execute(document, variable_values=variables))
+    assert _answer(await plain.execute(document, variable_values=variables)) == expected
 
 
 async def test_an_awaitable_member_is_awaited_as_graphql_core_does() -> None:
