@@ -89,7 +89,7 @@ def _money(rng: random.Random, low: int, high: int) -> str:
 
 # random.Random.seed(int) hands the int to the C generator's seed and clears gauss_next, which
 # no generator here uses: calling the C seed directly makes the same draws.
-_reseed = random.Random.__mro__[1].seed
+_reseed: Callable[[random.Random, int], None] = random.Random.__mro__[1].seed  # type: ignore[attr-defined]
 
 _WEIGHT_SPAN = 5.0 - 0.1  # rng.uniform(0.1, 5.0) is 0.1 + _WEIGHT_SPAN * rng.random()
 
