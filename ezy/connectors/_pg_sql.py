@@ -158,12 +158,18 @@ def native_kind(column: Column, values: Iterable[Any]) -> str:
     native = NATIVE_TYPES.get(column.sql_type)
     if native is None:
         return "text"
-    present = [v for v in values if v is not None]
-    if not all(type(v) is native for v in present):  # type(): bool is no int here
+    values = list(values)
+    kinds = set(map(type, values))  # type(): bool is no int here
+    if not kinds <= {native, _NONE}:
         return "text"
-    if native is int and present and not (_INT8[0] <= min(present) and max(present) < _INT8[1]):
-        return "text"  # beyond bigint: PostgreSQL's own refusal of the text, as before
+    if native is int and native in kinds:
+        present = [v for v in values if v is not None] if _NONE in kinds else values
+        if not (_INT8[0] <= min(present) and max(present) < _INT8[1]):
+            return "text"  # beyond bigint: PostgreSQL's own refusal of the text, as before
     return column.sql_type
+
+
+_NONE = type(None)
 
 
 def write_sql(

@@ -14,7 +14,9 @@ k bad rows in n cost about 2k*log2(n) statements, and every good row is still wr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from operator import methodcaller
 from typing import Any
 
 import asyncpg
@@ -69,7 +71,7 @@ class BatchWriter:
         results: list[WriteResult] = [WRITE_OK] * len(records)
         used = self._used_columns(records)
         columns = [self.columns[n] for n in used]
-        kinds = [native_kind(c, [r.get(c.name) for r in records]) for c in columns]
+        kinds = [native_kind(c, map(methodcaller("get", c.name), records)) for c in columns]
         rows = self._rows(records, used, kinds, results)
         if rows:
             for index, message in (await self._write_rows(columns, kinds, rows)).items():
@@ -90,11 +92,12 @@ class BatchWriter:
     ) -> list[Row]:
         """Each record's values, encoded; a record that cannot be written gets its result here."""
         known, keys, keyed = self.columns.keys(), self.keys, self.mode != "insert"
-        # Per column: pass the value as it is (a native kind), or which encoder makes its text.
-        plan = [
-            (name, kind != "text", _json_encoder(self.columns[name].sql_type, self.columns[name].is_json))
-            for name, kind in zip(used, kinds, strict=True)
-        ]
+        encode = _row_encoder(
+            tuple(
+                (name, "native" if kind != "text" else _value_kind(self.columns[name]))
+                for name, kind in zip(used, kinds, strict=True)
+            )
+        )
         key_at = [used.index(k) for k in keys]
         one_key = key_at[0] if keyed and len(key_at) == 1 else None
         rows: dict[Any, Row] = {}
@@ -104,25 +107,12 @@ class BatchWriter:
                 results[i] = _rejected(f"no such column in {self.table}: {', '.join(map(str, unknown[:5]))}")
                 continue
             get = record.get
-            if keyed:
+            if keyed and None in map(get, keys):
                 nulls = [k for k in keys if get(k) is None]
-                if nulls:
-                    results[i] = _rejected(f"key field(s) missing or null: {', '.join(nulls)}")
-                    continue
+                results[i] = _rejected(f"key field(s) missing or null: {', '.join(nulls)}")
+                continue
             try:
-                # Native kinds and None as they are; jsonb/json columns get JSON text; others
-                # encode_text, inlined for str.
-                row = [
-                    value
-                    if value is None or native
-                    else (
-                        to_json(value)
-                        if to_json is not None
-                        else (value if type(value) is str else encode_text(value))
-                    )
-                    for name, native, to_json in plan
-                    for value in (get(name),)
-                ]
+                row = encode(get)
             except (RecursionError, ValueError, TypeError) as exc:
                 results[i] = _rejected(f"value cannot be encoded: {exc}")
                 continue
@@ -195,11 +185,35 @@ class BatchWriter:
         return {i: "no row with these keys to update" for n, (i, _) in enumerate(rows, 1) if n not in found}
 
 
-def _json_encoder(sql_type: str, is_json: bool) -> Callable[[Any], str] | None:
+def _value_kind(column: Column) -> str:
+    """How a column's values travel when they are not native: JSON text or text."""
+    if not column.is_json:
+        return "text"
     # jsonb keeps values, so any text of the same value will do; json keeps the text itself.
-    if not is_json:
-        return None
-    return dump_jsonb if sql_type == "jsonb" else dump_json
+    return "jsonb" if column.sql_type == "jsonb" else "json"
+
+
+# Per column kind, the expression giving the value to send from `get(name)`: native kinds and None
+# as they are; JSON columns get JSON text; others encode_text, inlined for str.
+_VALUE_SOURCE = {
+    "native": "get({name})",
+    "jsonb": "None if (v := get({name})) is None else dump_jsonb(v)",
+    "json": "None if (v := get({name})) is None else dump_json(v)",
+    "text": "v if (v := get({name})) is None or type(v) is str else encode_text(v)",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _row_encoder(columns: tuple[tuple[str, str], ...]) -> Callable[[Callable[[str], Any]], list[Any]]:
+    """A function from a record's `get` to its row: one generated list display per batch shape,
+    so no record pays for looking up how each column is encoded."""
+    values = "".join(f"        {_VALUE_SOURCE[kind].format(name=repr(name))},\n" for name, kind in columns)
+    source = f"def encode(get):\n    return [\n{values}    ]\n"
+    namespace: dict[str, Any] = {"dump_jsonb": dump_jsonb, "dump_json": dump_json, "encode_text": encode_text}
+    # Our own generated source: column names enter it only as repr() literals.
+    exec(compile(source, "<row encoder>", "exec"), namespace)
+    encode: Callable[[Callable[[str], Any]], list[Any]] = namespace["encode"]
+    return encode
 
 
 def _pg_message(exc: Exception) -> str:

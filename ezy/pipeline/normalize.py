@@ -114,7 +114,8 @@ def _plan(
     the same one).
     """
     lines = [*_walk_source(trim, empty, case), "def normalize(record):"]
-    lines.append("    out = walk_any(record, 0)" if walks else "    out = copy_spine(record, spine)")
+    # The stage hands over dicts only (exactly dict: anything else failed as not an object).
+    lines.append("    out = walk_dict(record, 0)" if walks else "    out = copy_spine(record, spine)")
     for steps, fn in paths:
         lines.extend(_path_source(steps, fn))
     lines.append("    return out")
@@ -128,6 +129,8 @@ def _walk_source(trim: bool, empty: bool, case: bool) -> list[str]:
     # A str subclass keeps walk_any's `== ""` test.
     any_text = f"(None if (value := value{strip}) == '' else value)" if empty else f"value{strip}"
     key = "case(key)" if case else "key"
+    # Branches in the order values come most (text, then numbers and the like), each assigning
+    # on its own; a list's dicts go straight to walk_dict.
     return [
         "def walk_dict(value, depth):",
         "    if depth > MAX_DEPTH:",
@@ -136,19 +139,26 @@ def _walk_source(trim: bool, empty: bool, case: bool) -> list[str]:
         "    for key, item in value.items():",
         "        kind = type(item)",
         "        if kind is str:",
-        f"            item = {text}" if trim or empty else "            pass",
+        f"            out[{key}] = {text}",
+        "        elif kind in _PLAIN:",
+        f"            out[{key}] = item",
         "        elif kind is dict:",
-        "            item = walk_dict(item, depth + 1)",
+        f"            out[{key}] = walk_dict(item, depth + 1)",
         "        elif kind is list:",
-        "            item = walk_list(item, depth + 1)",
-        "        elif kind not in _PLAIN:",
-        "            item = walk_any(item, depth + 1)",
-        f"        out[{key}] = item",
+        f"            out[{key}] = walk_list(item, depth + 1)",
+        "        else:",
+        f"            out[{key}] = walk_any(item, depth + 1)",
         "    return out",
         "def walk_list(value, depth):",
         "    if depth > MAX_DEPTH:",
         "        raise RecursionError",
-        "    return [item if type(item) in _PLAIN else walk_any(item, depth + 1) for item in value]",
+        "    depth += 1",
+        "    return [",
+        "        walk_dict(item, depth) if (kind := type(item)) is dict",
+        "        else item if kind in _PLAIN",
+        "        else walk_any(item, depth)",
+        "        for item in value",
+        "    ]",
         "def walk_any(value, depth):",
         "    if isinstance(value, str):",
         f"        return {any_text}",
@@ -227,38 +237,59 @@ def _copy_spine(value: Any, trie: Trie) -> Any:
     return value
 
 
+# Every character a number in text can have, as the patterns above read it in ASCII; a text of
+# only these is a number exactly when int() or float() takes it (neither then sees an
+# underscore, "nan" or "inf"), which costs less than the match.
+_NUMBER_CHARS = "0123456789+-.eE"
+
+
 def to_number(value: Any) -> Any:
     if isinstance(value, str):  # the usual case first: a number in a string
         text = value.strip()
         if text == "":
             return None
+        if not text.strip(_NUMBER_CHARS):
+            try:
+                return float(text) if "." in text or "e" in text or "E" in text else int(text)
+            except ValueError:
+                pass  # not a number: the match below says so, as for any other text
         match = _NUMBER_FORM.fullmatch(text)
         if match is not None:
             return int(text) if match.group(1) is not None else float(text)
         raise NormalizeError(f"not a number: {value!r:.60}")
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+    if value is None or (isinstance(value, _NUMERIC) and not isinstance(value, bool)):
         return value
     raise NormalizeError(f"not a number: {value!r:.60}")
 
 
+_NUMERIC = (int, float)
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]
+
+
 def to_timestamp(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, UTC)  # epoch seconds
-    elif isinstance(value, str) and value.strip():
+    """ISO 8601 in UTC, `Z`-suffixed, with microseconds only when there are some (isoformat's
+    text, written out here from the fields: isoformat itself costs several times more)."""
+    if isinstance(value, str):  # the usual case first
+        if not (text := value.strip()):
+            raise NormalizeError(f"not a timestamp: {value!r:.60}")
         try:
-            moment = datetime.fromisoformat(value.strip())
+            moment = datetime.fromisoformat(text)
         except ValueError:
             raise NormalizeError(f"not a timestamp: {value!r:.60}") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)  # naive timestamps are taken as UTC
+        if moment.tzinfo is not None:  # naive timestamps are taken as UTC
+            moment = moment.astimezone(UTC)
+    elif value is None:
+        return None
+    elif isinstance(value, _NUMERIC) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value, UTC)  # epoch seconds
     else:
         raise NormalizeError(f"not a timestamp: {value!r:.60}")
-    moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds").replace(
-        "+00:00", "Z"
+    year, two = moment.year, _TWO_DIGITS
+    text = (
+        f"{year if year >= 1000 else f'{year:04d}'}-{two[moment.month]}-{two[moment.day]}"
+        f"T{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}"
     )
+    return f"{text}.{moment.microsecond:06d}Z" if moment.microsecond else f"{text}Z"
 
 
 def _case_converter(case: str | None) -> Callable[[str], str] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from ezy.connectors.sample import SampleConnector
 from ezy.pipeline.mapping import NormalizeSection
-from ezy.pipeline.normalize import NormalizeStage
+from ezy.pipeline.normalize import NormalizeStage, to_number, to_timestamp
 from ezy.pipeline.records import Entry
 
 from . import normalize_reference as reference
@@ -119,3 +120,45 @@ def test_records_nested_beyond_the_limit_fail_alone_as_before() -> None:
     section = NormalizeSection(trim_strings=True)
     _assert_same(section, deep)
     assert _outcome(NormalizeStage(section), deep)[0] == "failed"
+
+
+def _converted(convert: Any, value: Any) -> str:
+    try:
+        return repr(convert(value))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+number_texts = st.one_of(
+    st.text(alphabet="0123456789+-.eE_ \t٣xn", max_size=8),
+    st.from_regex(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", fullmatch=True),
+    st.sampled_from(["nan", "inf", "-Infinity", "1_000", "٣.5", "+-1", "1e", ".", "1" * 4400]),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(number_texts, number_texts.map(Text), scalars))
+def test_numbers_convert_as_the_interpreted_stage_converted_them(value: Any) -> None:
+    assert _converted(to_number, value) == _converted(reference.to_number, value)
+
+
+offsets = st.timedeltas(
+    min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+)
+moments = st.datetimes(timezones=st.one_of(st.none(), st.builds(timezone, offsets)))
+timestamp_texts = st.one_of(
+    st.builds(
+        lambda moment, spec, sep: moment.isoformat(sep=sep, timespec=spec),
+        moments,
+        st.sampled_from(["auto", "seconds", "milliseconds", "microseconds", "minutes"]),
+        st.sampled_from(["T", " "]),
+    ),
+    st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2026-13-01", " ", ""]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(timestamp_texts, timestamp_texts.map(Text), scalars, st.floats(-1e11, 1e11)))
+def test_timestamps_convert_as_the_interpreted_stage_converted_them(value: Any) -> None:
+    assert _converted(to_timestamp, value) == _converted(reference.to_timestamp, value)
