@@ -46,7 +46,7 @@ def _with_pool_size(url: str) -> str:
 
 # An argument asyncpg could not encode: raised before anything is sent (not `asyncpg.DataError`, a
 # PostgreSQL error class of the same name).
-_ArgumentError = asyncpg.exceptions._base.DataError
+ArgumentError = asyncpg.exceptions._base.DataError
 
 # Pooled connections a statement failed on without the server's answer (see `_watch_failures`).
 _out_of_step: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -67,7 +67,7 @@ async def _watch_failures(connection: Any) -> None:
         failure, marked = query.exception, ref()
         if marked is None or failure is None or not isinstance(failure, Exception):
             return  # a cancelled statement is waited for by asyncpg, not dropped
-        if not isinstance(failure, asyncpg.PostgresError | _ArgumentError):
+        if not isinstance(failure, asyncpg.PostgresError | ArgumentError):
             _out_of_step.add(marked)
 
     connection.add_query_logger(note)

@@ -4,12 +4,17 @@ receiver keeps storing deliveries after PostgreSQL dropped the connection it wri
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
 from ezy.runtime import Runtime
+from ezy.timefmt import utcnow
+from ezy.webhooks import store as store_module
+from ezy.webhooks.store import NewDelivery
 from tests.conftest import TestTenant, on_postgres
 from tests.test_webhook_receiver import deliveries, endpoint
 
@@ -90,3 +95,72 @@ async def test_a_payload_is_stored_as_sent_whatever_its_numbers_and_characters(
     [stored] = await deliveries(url)
     expected = {"big": big, "small": -1.5e-7, "name": "Zo\u00eb \u2603", "nested": [{"a": None}]}
     assert stored.payload == expected
+
+
+def _row(n: int) -> NewDelivery:
+    return NewDelivery(
+        id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        endpoint_id=uuid.uuid4(),
+        received_at=utcnow(),
+        topic=None,
+        external_id=str(n),
+        payload={"n": n},
+        status="accepted",
+    )
+
+
+def _failing_first(times: int, error: Exception) -> tuple[list[list[NewDelivery]], Any]:
+    """An insert that refuses `times` times as asyncpg does before sending, then stores."""
+    stored: list[list[NewDelivery]] = []
+
+    async def insert(rows: list[NewDelivery]) -> set[uuid.UUID]:
+        if len(stored) < times:
+            stored.append([])
+            raise store_module._NotSent() from error
+        stored.append(rows)
+        return {row.id for row in rows}
+
+    return stored, insert
+
+
+async def test_a_batch_refused_before_sending_goes_again_and_each_caller_gets_its_answer() -> None:
+    loop = asyncio.get_running_loop()
+    writer = store_module._Writer()
+    rows = [_row(n) for n in range(3)]
+    writer.waiting = [(row, loop.create_future()) for row in rows]
+    futures = [done for _, done in writer.waiting]
+    stored, insert = _failing_first(2, asyncpg.InternalClientError("cannot switch to state 5"))
+    for _ in range(2):  # each refusal puts the batch back first, for the next connection
+        assert await store_module._write_batch(writer, insert) is False
+        assert [row for row, _ in writer.waiting] == rows and not any(f.done() for f in futures)
+    assert await store_module._write_batch(writer, insert) is True
+    assert [f.result() for f in futures] == [None, None, None]
+    assert [len(batch) for batch in stored] == [0, 0, 3]  # stored once
+
+
+async def test_a_batch_refused_on_every_connection_is_answered_with_the_error() -> None:
+    loop = asyncio.get_running_loop()
+    writer = store_module._Writer()
+    writer.waiting = [(_row(0), loop.create_future())]
+    (done,) = [d for _, d in writer.waiting]
+    refusal = asyncpg.InterfaceError("cannot perform operation: connection is closed")
+    _, insert = _failing_first(store_module.UNSENT_RETRIES + 1, refusal)
+    while not done.done():
+        assert await store_module._write_batch(writer, insert) is False
+    assert done.exception() is refusal and writer.waiting == []
+
+
+@pytest.mark.parametrize(
+    ("error", "again"),
+    [
+        (asyncpg.InternalClientError("cannot switch to state 5; another operation (9) is in progress"), True),
+        (asyncpg.InterfaceError("cannot perform operation: connection is closed"), True),
+        (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"), False),
+        (asyncpg.exceptions._base.DataError("invalid input for query argument $1"), False),
+        (asyncpg.UniqueViolationError("duplicate key"), False),
+    ],
+    ids=["out of step", "closed before sending", "lost mid-statement", "bad argument", "server error"],
+)
+def test_only_a_statement_refused_before_sending_may_go_again(error: Exception, again: bool) -> None:
+    assert store_module._refused_before_sending(error) is again

@@ -23,12 +23,19 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
 
+import asyncpg
 from tortoise import connections
 
+from ezy.db import ArgumentError
 from ezy.jsonenc import encode
 from ezy.webhooks.models import WebhookDelivery
 
 MAX_ROWS_PER_WRITE = 500
+# A batch whose statement never reached the server (its connection was found closed or out of step
+# first) goes again on another connection, this many times in a row at most, before it is answered
+# with the error: after the server dropped its connections the pool may hold a few such ones, each
+# dropped once it fails (ezy/db.py).
+UNSENT_RETRIES = 5
 
 
 @dataclass(slots=True)
@@ -53,6 +60,11 @@ _Insert = Callable[[list[NewDelivery]], Awaitable[set[uuid.UUID]]]
 class _Writer:
     waiting: list[tuple[NewDelivery, asyncio.Future[None]]] = field(default_factory=list)
     busy: bool = False
+    unsent: int = 0  # batches in a row whose statement never reached the server
+
+
+class _NotSent(Exception):
+    """The statement never reached the server: the batch can go again on another connection."""
 
 
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer] = weakref.WeakKeyDictionary()
@@ -113,16 +125,24 @@ async def _write_batch(writer: _Writer, insert: _Insert) -> bool:
     batch = _take(writer)
     try:
         await _write([row for row, _ in batch], insert)
+    except _NotSent as unsent:
+        if writer.unsent < UNSENT_RETRIES:
+            writer.unsent += 1
+            writer.waiting[:0] = batch  # first again, on the next connection
+        else:
+            _settle(batch, cast(Exception, unsent.__cause__))
+        return False
     except Exception as exc:
         _settle(batch, exc)
         return False
+    writer.unsent = 0
     _settle(batch, None)
     return True
 
 
 async def _write(rows: list[NewDelivery], insert: _Insert) -> None:
     """Inserts the rows; those whose dedup key was taken become duplicates (and are inserted so)."""
-    inserted = await insert(rows)
+    inserted = await insert(rows)  # nothing stored if it raises _NotSent: the batch may go again
     repeats = [row for row in rows if row.id not in inserted]
     if not repeats:
         return
@@ -132,7 +152,10 @@ async def _write(rows: list[NewDelivery], insert: _Insert) -> None:
         first = owners.get(row.dedup_key)
         row.status, row.dedup_key = "duplicate", None
         row.error = f"duplicate of delivery {first}" if first else "duplicate"
-    await insert(repeats)
+    try:
+        await insert(repeats)
+    except _NotSent as unsent:  # the first rows are stored: going again would insert them twice
+        raise cast(Exception, unsent.__cause__) from None
 
 
 @asynccontextmanager
@@ -152,10 +175,27 @@ async def _session() -> AsyncIterator[_Insert]:
 
         async def insert(rows: list[NewDelivery]) -> set[uuid.UUID]:
             if connection.is_closed():
-                raise ConnectionError("the database connection was closed")
-            return await _insert_postgres(connection, rows)
+                raise _NotSent() from ConnectionError("the database connection was closed")
+            try:
+                return await _insert_postgres(connection, rows)
+            except Exception as exc:
+                if _refused_before_sending(exc):  # the rows were not stored
+                    raise _NotSent() from exc
+                raise
 
         yield insert
+
+
+def _refused_before_sending(exc: Exception) -> bool:
+    """asyncpg's checks before it writes a statement: a connection closed, still in another
+    operation, or out of step with the server ("cannot switch to state"). Not a connection lost
+    mid-statement (`ConnectionDoesNotExistError`: it may have committed) nor rows that could not
+    be encoded (no other connection changes that)."""
+    if isinstance(exc, asyncpg.ConnectionDoesNotExistError | ArgumentError):
+        return False
+    if isinstance(exc, asyncpg.InternalClientError):
+        return "cannot switch to state" in str(exc)
+    return isinstance(exc, asyncpg.InterfaceError)
 
 
 _COLUMNS = [f.name for f in fields(NewDelivery)]
