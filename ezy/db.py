@@ -55,10 +55,11 @@ _out_of_step: weakref.WeakSet[Any] = weakref.WeakSet()
 async def _watch_failures(connection: Any) -> None:
     """Marks the connection when a statement on it fails other than by the server's answer.
 
-    Such a connection can be left open yet out of step with the server (one the server terminated
-    mid-query, still reading the FATAL error, answers every later statement with asyncpg's
-    "cannot switch to state"). asyncpg's reset query used to find that out and drop it; without
-    one (`_session_kept`) the pool would hand it to request after request. A PostgreSQL error and
+    Such a connection can be left open yet out of step with the server (an idle one the server
+    terminated: asyncpg takes the unasked-for FATAL error as a protocol error and, until it sees
+    the socket close, refuses every later statement with "cannot switch to state"). asyncpg's
+    reset query used to find that out and drop it; without one (`_session_kept`) the pool would
+    hand it to request after request. A PostgreSQL error and
     a bad argument (`DataError`, raised before anything is sent) leave the connection in step.
     """
     ref = weakref.ref(connection)
